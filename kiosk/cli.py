@@ -1,0 +1,67 @@
+"""flask --app kiosk ... commands for school IT."""
+import sys
+import time
+
+import click
+from flask import current_app
+
+from .content import ContentError
+from .db import get_db
+from .services import load_checked_content, services
+from .users import ROLES, UserError, create_user
+
+
+@click.command("check-content")
+def check_content_command():
+    """Check content/ and the chosen symbol pack; name the file and item at fault."""
+    try:
+        symbols, content = load_checked_content(current_app.config)
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    tiles = sum(len(p.tiles) for p in content.pages.values())
+    click.echo(f"Content is valid: {len(content.pages)} pages, {tiles} tiles, "
+               f"{len(content.rules)} urgency rules, symbol pack '{symbols.chosen.name}'.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What they may do.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of prompting.")
+def create_user_command(email, role, password_stdin):
+    """Create a staff account, e.g. create-user dsl@school.example --role dsl."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(get_db(), email, password, role)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user['email']} with role {user['role']}.")
+
+
+@click.group("speech")
+def speech_group():
+    """Speech commands."""
+
+
+@speech_group.command("build-cache")
+def build_cache_command():
+    """Render the audio for every phrase in the content ahead of time."""
+    svc = services()
+    if svc.content is None:
+        raise click.ClickException(svc.error)
+    started = time.perf_counter()
+    try:
+        rendered = svc.speech.render_all()
+    except Exception as exc:
+        raise click.ClickException(str(exc)) from None
+    total = len(svc.content.spoken_texts())
+    click.echo(f"Speech cache ready: {total} phrases, {rendered} rendered now, "
+               f"in {time.perf_counter() - started:.1f} s.")
+
+
+def init_app(app):
+    for command in (check_content_command, create_user_command, speech_group):
+        app.cli.add_command(command)

@@ -1,0 +1,242 @@
+"""Load the pupil journey, kiosk words and urgency rules from content/, and check them."""
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_MAIN_CHOICES = 5
+PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent"}
+ANSWER_KINDS = {"choice", "multi"}  # pages whose tile choices are part of a report
+SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
+LEVELS = ("same-day", "urgent")  # in rising order
+REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
+                     "done", "try_again", "listen")
+REQUIRED_SCREENS = ("thanks", "thanks_anonymous", "help", "reset_warning", "problem",
+                    "send_failed", "hidden", "nothing_chosen", "typed_words", "your_name",
+                    "type_here")
+
+
+class ContentError(Exception):
+    """Content that cannot be used; the message names the file and the item at fault."""
+
+
+@dataclass(frozen=True)
+class Words:
+    text: str
+    say: str
+    concept: str = ""
+
+
+@dataclass(frozen=True)
+class Tile:
+    id: str
+    label: str
+    say: str
+    concept: str
+    go: str = ""
+    opens: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    kind: str
+    prompt: Words
+    note: Words | None = None
+    tiles: tuple = ()
+    show_if: tuple = ()
+    field: str = ""
+
+    def tile(self, tile_id):
+        return next((t for t in self.tiles if t.id == tile_id), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str
+    reason: str
+    all: tuple = ()
+    any: tuple = ()
+    words: tuple = ()
+    setting: str = ""
+
+
+@dataclass
+class Content:
+    pages: dict
+    flow: list
+    controls: dict
+    screens: dict
+    rules: list
+    files: dict = field(default_factory=dict)
+
+    def spoken_texts(self):
+        """Every phrase the kiosk can speak, for rendering audio ahead of time."""
+        texts = []
+        for page in self.pages.values():
+            texts.append(page.prompt.say)
+            if page.note:
+                texts.append(page.note.say)
+            texts += [tile.say for tile in page.tiles]
+        texts += [w.say for w in (*self.controls.values(), *self.screens.values())]
+        return list(dict.fromkeys(t for t in texts if t))
+
+
+def _read(path):
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: {exc}") from None
+
+
+def _check_keys(where, data, required, optional=()):
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: expected a table")
+    missing = [k for k in required if not data.get(k)]
+    if missing:
+        raise ContentError(f"{where}: missing or empty '{missing[0]}'")
+    unknown = sorted(set(data) - set(required) - set(optional))
+    if unknown:
+        raise ContentError(f"{where}: unknown key '{unknown[0]}'")
+
+
+def _words(where, data, symbols=None, need_concept=False):
+    required = ("text", "concept") if need_concept else ("text",)
+    _check_keys(where, data, required, ("say", "concept"))
+    if "say" not in data:
+        raise ContentError(f"{where}: missing 'say' (the words spoken)")
+    concept = data.get("concept", "")
+    if concept and symbols is not None and not symbols.has(concept):
+        raise ContentError(f"{where}: no symbol for concept '{concept}'")
+    return Words(data["text"], data["say"], concept)
+
+
+def _tile(where, data, symbols):
+    _check_keys(where, data, ("id", "label", "say", "concept"), ("go", "opens"))
+    if not symbols.has(data["concept"]):
+        raise ContentError(f"{where}: no symbol for concept '{data['concept']}'")
+    return Tile(**data)
+
+
+def _page(where, data, symbols):
+    _check_keys(where, data, ("id", "kind", "prompt"), ("note", "tiles", "show_if", "field"))
+    where = f"{where} '{data['id']}'"
+    if data["kind"] not in PAGE_KINDS:
+        raise ContentError(f"{where}: unknown kind '{data['kind']}'")
+    tiles = data.get("tiles", [])
+    if len(tiles) > MAX_MAIN_CHOICES:
+        raise ContentError(f"{where}: {len(tiles)} tiles, at most {MAX_MAIN_CHOICES} allowed")
+    if data["kind"] in ANSWER_KINDS | {"start", "text"} and not tiles:
+        raise ContentError(f"{where}: a '{data['kind']}' page needs tiles")
+    tiles = tuple(_tile(f"{where} tile {i + 1}", t, symbols) for i, t in enumerate(tiles))
+    ids = [t.id for t in tiles]
+    if len(set(ids)) != len(ids):
+        raise ContentError(f"{where}: two tiles share an id")
+    if data["kind"] == "text" and data.get("field") not in ("words", "name"):
+        raise ContentError(f"{where}: a text page needs field = \"words\" or \"name\"")
+    note = data.get("note")
+    return Page(data["id"], data["kind"], _words(f"{where} prompt", data["prompt"]),
+                _words(f"{where} note", note) if note else None,
+                tiles, tuple(data.get("show_if", ())), data.get("field", ""))
+
+
+def _check_ref(where, ref, pages):
+    """A 'page:tile' reference must name a tile a pupil can choose as an answer."""
+    page_id, _, tile_id = str(ref).partition(":")
+    page = pages.get(page_id)
+    if page is None or page.kind not in ANSWER_KINDS or page.tile(tile_id) is None:
+        raise ContentError(f"{where}: '{ref}' is not a page:tile answer in the journey")
+
+
+def _load_pages(path, symbols):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "flow", "page"))
+    if data["schema"] != 1:
+        raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+    pages = {}
+    for i, raw in enumerate(data["page"]):
+        page = _page(f"{path}: page {i + 1}", raw, symbols)
+        if page.id in pages:
+            raise ContentError(f"{path}: page '{page.id}' is defined twice")
+        pages[page.id] = page
+    flow = list(data["flow"])
+    _check_flow(path, pages, flow)
+    return pages, flow
+
+
+def _check_flow(path, pages, flow):
+    for page_id in flow:
+        if page_id not in pages:
+            raise ContentError(f"{path}: flow names page '{page_id}', which does not exist")
+    if not flow or pages[flow[0]].kind != "start":
+        raise ContentError(f"{path}: flow must begin with a 'start' page")
+    if pages[flow[-1]].kind != "review":
+        raise ContentError(f"{path}: flow must end with the 'review' page")
+    reached = set(flow)
+    for position, page_id in enumerate(flow):
+        page = pages[page_id]
+        earlier = {p: pages[p] for p in flow[:position]}
+        for ref in page.show_if:
+            _check_ref(f"{path}: page '{page_id}' show_if", ref, earlier)
+        for tile in page.tiles:
+            where = f"{path}: page '{page_id}' tile '{tile.id}'"
+            if tile.go and tile.go not in pages:
+                raise ContentError(f"{where}: go = '{tile.go}', which is not a page")
+            if tile.opens and (page.kind != "text" or tile.opens != "text"):
+                raise ContentError(f"{where}: opens = \"text\" is only for text pages")
+            reached.add(tile.go or page_id)
+    for page_id in pages:
+        if page_id not in reached:
+            raise ContentError(f"{path}: page '{page_id}' cannot be reached")
+
+
+def _load_messages(path, symbols):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "controls", "screens"))
+    sections = {}
+    for section, required in (("controls", REQUIRED_CONTROLS), ("screens", REQUIRED_SCREENS)):
+        table = data[section]
+        missing = [k for k in required if k not in table]
+        if missing:
+            raise ContentError(f"{path}: [{section}] is missing '{missing[0]}'")
+        sections[section] = {key: _words(f"{path}: {section}.{key}", value, symbols, True)
+                             for key, value in table.items()}
+    return sections["controls"], sections["screens"]
+
+
+def _load_rules(path, pages):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "rule"))
+    rules, seen = [], set()
+    for i, raw in enumerate(data["rule"]):
+        where = f"{path}: rule {i + 1}"
+        _check_keys(where, raw, ("id", "level", "reason"), ("all", "any", "words", "setting"))
+        where = f"{path}: rule '{raw['id']}'"
+        if raw["id"] in seen:
+            raise ContentError(f"{where}: defined twice")
+        seen.add(raw["id"])
+        if raw["level"] not in LEVELS:
+            raise ContentError(f"{where}: level must be one of {', '.join(LEVELS)}")
+        if not (raw.get("all") or raw.get("any") or raw.get("words")):
+            raise ContentError(f"{where}: needs at least one of all, any, words")
+        for ref in (*raw.get("all", ()), *raw.get("any", ())):
+            _check_ref(where, ref, pages)
+        if raw.get("setting", "") and raw["setting"] not in SCHOOL_SETTINGS:
+            raise ContentError(f"{where}: unknown setting '{raw['setting']}'")
+        rules.append(Rule(raw["id"], raw["level"], raw["reason"], tuple(raw.get("all", ())),
+                          tuple(raw.get("any", ())),
+                          tuple(w.lower() for w in raw.get("words", ())),
+                          raw.get("setting", "")))
+    return rules
+
+
+def load_content(content_dir, symbols):
+    """Read and check everything in content_dir; raise ContentError at the first fault."""
+    content_dir = Path(content_dir)
+    files = {name: content_dir / f"{name}.toml" for name in ("pages", "messages", "urgency")}
+    pages, flow = _load_pages(files["pages"], symbols)
+    controls, screens = _load_messages(files["messages"], symbols)
+    rules = _load_rules(files["urgency"], pages)
+    return Content(pages, flow, controls, screens, rules, files)

@@ -1,0 +1,387 @@
+// The pupil journey. Answers live only in this page's memory: nothing is written to
+// storage, no history entry is made, and a reset reloads the page with location.replace.
+"use strict";
+(function () {
+  const J = JSON.parse(document.getElementById("journey").textContent);
+  const $ = (id) => document.getElementById(id);
+  const main = $("main");
+
+  // ---- speech: one audio element, first played inside a tap (iPad Safari rule) ----
+  const voice = new Audio();
+  voice.preload = "auto";
+  let unlocked = false;
+  let queue = [];
+
+  function speak(...urls) {
+    queue = urls.filter(Boolean);
+    playNext();
+  }
+  function playNext() {
+    voice.pause();
+    const url = queue.shift();
+    if (!url || !unlocked) return;
+    voice.src = url;
+    voice.play().catch(() => {});  // no speaker or audio blocked: the words are on screen
+  }
+  voice.addEventListener("ended", playNext);
+  function stopSpeaking() { queue = []; voice.pause(); }
+  function preload(urls) {
+    for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = url; }
+  }
+
+  // ---- state ----
+  let state;
+  function freshState() {
+    return { page: J.flow[0], answers: {}, words: "", name: "", skipped: {}, trail: [],
+             clientId: null, returnToReview: false, typing: false };
+  }
+
+  function chosen(pageId) { return state.answers[pageId] || []; }
+  function pageApplies(page) {
+    if (!page.show_if.length) return true;
+    return page.show_if.some((ref) => {
+      const [p, t] = ref.split(":");
+      return chosen(p).includes(t);
+    });
+  }
+  function answeredPage(page) {
+    if (page.kind === "text") return (page.field in state.skipped) || !!state[page.field];
+    return chosen(page.id).length > 0;
+  }
+  function nextInFlow(fromId) {
+    const start = J.flow.indexOf(fromId) + 1;
+    for (const id of J.flow.slice(start)) {
+      const page = J.pages[id];
+      if (!pageApplies(page)) continue;
+      if (state.returnToReview && page.kind !== "review" && answeredPage(page)) continue;
+      return id;
+    }
+    return "review";
+  }
+
+  // ---- building blocks ----
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+  function symbol(url) { return el("img", { src: url, alt: "", draggable: "false" }); }
+  function setControl(id, words, visible = true) {
+    const button = $(id);
+    button.hidden = !visible;
+    button.querySelector("img").src = words.symbol || "";
+    button.querySelector("span").textContent = words.text;
+  }
+  function tileButton(tile, pressed, onTap, extraClass = "") {
+    const attrs = { type: "button", class: "tile " + extraClass, "data-tile": tile.id,
+                    onclick: onTap };
+    if (pressed !== null) attrs["aria-pressed"] = String(pressed);
+    return el("button", attrs, symbol(tile.symbol), el("span", { class: "label" }, tile.label));
+  }
+
+  // ---- pages ----
+  function show(pageId, { speakPrompt = true } = {}) {
+    stopTyping();
+    state.page = pageId;
+    const page = J.pages[pageId];
+    document.body.dataset.page = pageId;
+    $("prompt").textContent = page.prompt.text;
+    $("note").textContent = page.note ? page.note.text : "";
+    main.replaceChildren();
+    main.className = "main kind-" + page.kind;
+    (RENDER[page.kind] || renderChoices)(page);
+    setControl("back", J.controls.back);
+    $("back").disabled = state.trail.length === 0 || page.kind === "urgent";
+    preload(page.tiles.map((t) => t.audio));
+    if (speakPrompt) speak(page.prompt.audio);
+    $("prompt").focus({ preventScroll: true });
+  }
+
+  function go(nextId) {
+    state.trail.push(state.page);
+    show(nextId);
+  }
+
+  // After a tap that moves on, the tile's own words play first, then the new prompt.
+  function advance(nextId, tileAudio) {
+    speak(tileAudio);
+    state.trail.push(state.page);
+    show(nextId, { speakPrompt: false });
+    queue.push(J.pages[nextId].prompt.audio);
+    if (voice.paused) playNext();
+  }
+
+  function renderChoices(page) {
+    const multi = page.kind === "multi";
+    const grid = el("div", { class: "tiles count-" + page.tiles.length });
+    for (const tile of page.tiles) {
+      const pressed = chosen(page.id).includes(tile.id);
+      grid.append(tileButton(tile, pressed, () => choose(page, tile, multi)));
+    }
+    main.append(grid);
+    setControl("forward", J.controls.next, multi || page.kind === "start" ? multi : false);
+  }
+
+  function choose(page, tile, multi) {
+    if (page.kind === "start") return advance(nextInFlow(page.id), tile.audio);
+    if (multi) {
+      const now = chosen(page.id);
+      state.answers[page.id] = now.includes(tile.id) ? now.filter((t) => t !== tile.id)
+                                                      : [...now, tile.id];
+      main.querySelector(`[data-tile="${tile.id}"]`)
+          .setAttribute("aria-pressed", String(state.answers[page.id].includes(tile.id)));
+      return speak(tile.audio);
+    }
+    state.answers[page.id] = [tile.id];
+    advance(tile.go || nextInFlow(page.id), tile.audio);
+  }
+
+  function renderText(page) {
+    const field = page.field;
+    const grid = el("div", { class: "tiles count-" + page.tiles.length });
+    for (const tile of page.tiles) {
+      grid.append(tileButton(tile, null, () => {
+        if (tile.opens === "text") { speak(tile.audio); return openTyping(page); }
+        state[field] = "";
+        state.skipped[field] = true;
+        advance(nextInFlow(page.id), tile.audio);
+      }));
+    }
+    main.append(grid);
+    setControl("forward", J.controls.next, false);
+    if (state[field]) openTyping(page);
+  }
+
+  function openTyping(page) {
+    const field = page.field;
+    const label = field === "name" ? J.screens.your_name : J.screens.typed_words;
+    const input = el(field === "name" ? "input" : "textarea", {
+      id: "typed", class: "typed", maxlength: String(J.limits[field]),
+      autocomplete: "off", autocapitalize: field === "name" ? "words" : "sentences",
+      "aria-label": label.text,
+    });
+    input.value = state[field];
+    input.addEventListener("input", () => { state[field] = input.value; });
+    const box = el("div", { class: "typing" }, el("label", { for: "typed" }, label.text), input);
+    main.replaceChildren(box);
+    state.typing = true;
+    setControl("forward", J.controls.done);
+    input.focus();
+  }
+  function stopTyping() { state && (state.typing = false); }
+
+  function renderReview(page) {
+    state.returnToReview = false;
+    const list = el("div", { class: "review" });
+    for (const id of J.flow) {
+      const p = J.pages[id];
+      if (p.kind === "choice" || p.kind === "multi") {
+        if (!pageApplies(p) || !chosen(id).length) continue;
+        const tiles = p.tiles.filter((t) => chosen(id).includes(t.id));
+        list.append(reviewRow(p, tiles.map((t) => el("span", { class: "chip" },
+          symbol(t.symbol), el("span", {}, t.label))), tiles.map((t) => t.audio)));
+      } else if (p.kind === "text" && state[p.field]) {
+        const label = p.field === "name" ? J.screens.your_name : J.screens.typed_words;
+        list.append(reviewRow(p, [el("span", { class: "chip words" }, symbol(label.symbol),
+          el("span", {}, state[p.field]))], [label.audio]));
+      }
+    }
+    main.append(list);
+    setControl("forward", J.controls.send);
+  }
+
+  function reviewRow(page, chips, audios) {
+    const change = el("button", { type: "button", class: "change", onclick: () => {
+      speak(J.controls.change.audio);
+      state.returnToReview = true;
+      go(page.id);
+    } }, symbol(J.controls.change.symbol), el("span", {}, J.controls.change.text),
+    el("span", { class: "visually-hidden" }, ": " + page.prompt.text));
+    const heard = el("button", { type: "button", class: "answer",
+      onclick: () => speak(page.prompt.audio, ...audios) },
+      el("span", { class: "question" }, page.prompt.text), ...chips);
+    return el("div", { class: "review-row" }, heard, change);
+  }
+
+  function renderUrgent() {
+    main.append(el("div", { class: "message urgent" }, symbol(J.screens.help.symbol)));
+    setControl("forward", J.controls.next, false);
+    send();  // no questions first: the DSL must know now
+  }
+
+  const RENDER = { start: renderChoices, choice: renderChoices, multi: renderChoices,
+                   text: renderText, review: renderReview, urgent: renderUrgent };
+
+  // ---- sending ----
+  function submission() {
+    const answers = {};
+    for (const id of Object.keys(J.pages)) {
+      const p = J.pages[id];
+      if ((p.kind === "choice" || p.kind === "multi") && chosen(id).length && pageApplies(p))
+        answers[id] = chosen(id);
+    }
+    return { client_id: state.clientId, answers, words: state.words.trim(),
+             name: state.name.trim(), language: document.documentElement.lang.slice(0, 2) };
+  }
+
+  let sending = false;
+  async function send() {
+    if (sending) return;
+    sending = true;
+    state.clientId = state.clientId || crypto.randomUUID();  // same id on every retry
+    try {
+      const response = await fetch("/api/reports", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(submission()), cache: "no-store",
+      });
+      if (response.status !== 200 && response.status !== 201) throw new Error(response.status);
+      sent();
+    } catch (err) {
+      failed();
+    } finally {
+      sending = false;
+    }
+  }
+
+  function sent() {
+    const anonymous = !state.name.trim();
+    const urgent = state.page === "urgent";
+    hideOverlay();
+    state = freshState();  // forget everything the moment it is stored
+    if (urgent) {          // the urgent screen stays: "go to an adult now"
+      state.page = "urgent";
+      document.body.dataset.sent = "yes";
+      return;
+    }
+    const words = anonymous ? J.screens.thanks_anonymous : J.screens.thanks;
+    showMessage(words, J.controls.done, resetNow);
+    document.body.dataset.page = "thanks";
+    speak(words.audio);
+    setTimeout(resetNow, J.timing.thanks * 1000);  // the screen clears itself
+  }
+
+  function failed() {
+    showMessage(J.screens.send_failed, J.controls.try_again, () => { hideOverlay(); send(); });
+    speak(J.screens.send_failed.audio);
+    if (state.page === "urgent") setTimeout(send, 3000);  // keep trying on its own too
+  }
+
+  // ---- overlays: thanks, help, reset warning, errors ----
+  let overlayTimer = null;
+  function showMessage(words, button, onButton, countdown) {
+    $("overlay-symbol").src = words.symbol || "";
+    $("overlay-text").textContent = words.text;
+    $("overlay-count").textContent = countdown ? String(countdown) : "";
+    const b = $("overlay-button");
+    b.querySelector("img").src = button.symbol;
+    b.querySelector("span").textContent = button.text;
+    b.onclick = onButton;
+    $("overlay").hidden = false;
+    b.focus();
+  }
+  function hideOverlay() {
+    $("overlay").hidden = true;
+    clearInterval(overlayTimer);
+    overlayTimer = null;
+  }
+
+  // ---- fixed controls ----
+  $("back").addEventListener("click", () => {
+    if (!state.trail.length) return;
+    state.returnToReview = false;
+    show(state.trail.pop());
+  });
+  $("get-adult").addEventListener("click", () => {
+    speak(J.screens.help.audio);
+    showMessage(J.screens.help, J.controls.back, hideOverlay);
+    fetch("/api/help", { method: "POST", cache: "no-store" }).catch(() => {});
+  });
+  $("hide").addEventListener("click", hideNow);
+  $("forward").addEventListener("click", () => {
+    const page = J.pages[state.page];
+    speak(J.controls[page.kind === "review" ? "send" : "next"].audio);
+    if (page.kind === "review") return send();
+    if (state.typing && page.kind === "text") state.skipped[page.field] = !state[page.field];
+    go(nextInFlow(page.id));
+  });
+  $("listen").addEventListener("click", () => {
+    const page = J.pages[state.page];
+    speak(page.prompt.audio, page.note && page.note.audio);
+  });
+
+  function hideNow() {
+    stopSpeaking();
+    hideOverlay();
+    state = freshState();
+    $("app").hidden = true;
+    $("hidden-screen").hidden = false;
+    tickClock();
+  }
+  $("unhide").addEventListener("click", resetNow);
+
+  function tickClock() {
+    const now = new Date();
+    $("clock").textContent = now.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+  setInterval(tickClock, 15000);
+
+  function resetNow() {
+    stopSpeaking();
+    // replace, not assign: no history entry, nothing for Back to bring back
+    location.replace(location.pathname);
+  }
+
+  // ---- privacy reset after inactivity, with a warning and "more time" ----
+  let idleTimer = null;
+  function armIdle() {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(warnIdle, J.timing.idle * 1000);
+  }
+  function hasAnything() {
+    return Object.keys(state.answers).length || state.words || state.name ||
+           state.page !== J.flow[0] || !$("overlay").hidden;
+  }
+  function warnIdle() {
+    if (!hasAnything()) return armIdle();
+    let left = J.timing.warning;
+    speak(J.screens.reset_warning.audio);
+    showMessage(J.screens.reset_warning, J.controls.more_time, () => {
+      speak(J.controls.more_time.audio);
+      hideOverlay();
+      armIdle();
+    }, left);
+    overlayTimer = setInterval(() => {
+      left -= 1;
+      $("overlay-count").textContent = String(left);
+      if (left <= 0) { clearInterval(overlayTimer); resetNow(); }
+    }, 1000);
+  }
+  for (const type of ["pointerdown", "keydown", "input"]) {
+    document.addEventListener(type, () => {
+      unlocked = true;
+      if ($("overlay").hidden || !overlayTimer) armIdle();
+    }, { capture: true });
+  }
+
+  window.addEventListener("error", () => {
+    showMessage(J.screens.problem, J.controls.done, resetNow);
+  });
+
+  // ---- start ----
+  function start() {
+    state = freshState();
+    setControl("hide", J.controls.hide);
+    setControl("get-adult", J.controls.get_adult);
+    $("listen-symbol").src = J.controls.listen.symbol;
+    $("listen").querySelector("span").textContent = J.controls.listen.text;
+    $("unhide-label").textContent = J.screens.hidden.text;
+    show(J.flow[0], { speakPrompt: false });
+    armIdle();
+  }
+  start();
+})();

@@ -1,0 +1,86 @@
+"""Pupil routes. Nothing here returns a stored report: a kiosk can only add one."""
+from flask import abort, current_app, jsonify, render_template, request, send_file
+
+from .. import notify
+from ..db import get_db
+from ..reports import MAX_NAME, MAX_WORDS, BadReport, parse_submission, store_report
+from ..services import services
+from ..speech.tts import SpeechError
+from . import bp
+from .journey import journey_data
+
+AUDIO_MAX_AGE = 365 * 24 * 3600  # audio URLs change whenever the words, voice or rate do
+
+
+@bp.get("/")
+@bp.get("/kiosk")
+def kiosk():
+    """The whole pupil journey in one page; answers live only in the page's memory."""
+    svc = services()
+    timing = {"idle": current_app.config["KIOSK_IDLE_SECONDS"],
+              "warning": current_app.config["KIOSK_WARNING_SECONDS"],
+              "thanks": current_app.config["KIOSK_THANKS_SECONDS"]}
+    data = journey_data(svc.content, svc.symbols, svc.speech, timing)
+    data["limits"] = {"words": MAX_WORDS, "name": MAX_NAME}
+    response = current_app.make_response(render_template("pupil/kiosk.html", journey=data))
+    response.headers["Cache-Control"] = "no-store"  # no back-forward copy of a report
+    return response
+
+
+@bp.get("/symbols/<pack>/<file_name>")
+def symbol(pack, file_name):
+    path = services().symbols.file_path(pack, file_name)
+    if path is None:
+        abort(404)
+    return send_file(path, max_age=24 * 3600)
+
+
+@bp.get("/audio/<key>.wav")
+def audio(key):
+    """A rendered phrase; only phrases from the content are ever rendered."""
+    speech = services().speech
+    if not speech.is_known(key):
+        abort(404)
+    try:
+        path = speech.render(key)
+    except SpeechError as exc:
+        current_app.logger.error("speech unavailable: %s", exc)
+        abort(503)
+    response = send_file(path, mimetype="audio/wav", max_age=AUDIO_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={AUDIO_MAX_AGE}, immutable"
+    return response
+
+
+@bp.get("/about/symbols")
+def about_symbols():
+    return render_template("pupil/about_symbols.html", packs=services().symbols.packs)
+
+
+@bp.post("/api/reports")
+def send_report():
+    """Store a pupil's report; answers 201 once it is safely on disk (200 for a retry)."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return jsonify(error="the report must be JSON"), 400
+    svc = services()
+    try:
+        submission = parse_submission(payload, svc.content)
+    except BadReport as exc:
+        return jsonify(error=str(exc)), 400
+    now = current_app.config["CLOCK"]()
+    report, notification = store_report(get_db(), svc.content, submission, now, svc.school,
+                                         current_app.config["SCHOOL_SETTINGS"])
+    notify.push(svc.broker, notification)
+    status = 201 if notification else 200
+    return jsonify(status="stored", reference=report["client_id"]), status
+
+
+@bp.post("/api/help")
+def ask_for_help():
+    """A pupil pressed "Get an adult": tell the dashboards, nothing else is kept."""
+    db, now = get_db(), current_app.config["CLOCK"]()
+    with db.atomic():
+        notification = notify.record(db, "kiosk.help", None, {"at": now.isoformat()},
+                                     now.isoformat())
+    notify.push(services().broker, notification)
+    return jsonify(status="sent"), 201

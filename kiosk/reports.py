@@ -1,0 +1,169 @@
+"""Pupil reports: check a submission, store it once, list and acknowledge them."""
+import json
+import re
+from dataclasses import dataclass
+
+from . import notify
+from .content import ANSWER_KINDS
+from .schoolday import due_time_for
+from .triage import triage
+
+MAX_WORDS = 2000
+MAX_NAME = 80
+CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+FIELDS = {"client_id", "answers", "words", "name", "language"}
+
+
+class BadReport(ValueError):
+    """A submission that cannot be stored; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    client_id: str
+    answers: dict  # page id -> list of tile ids, in journey order
+    words: str
+    name: str
+    language: str
+
+
+def _text(payload, key, limit):
+    value = payload.get(key) or ""
+    if not isinstance(value, str):
+        raise BadReport(f"'{key}' must be text")
+    value = value.replace("\x00", "").strip()
+    if len(value) > limit:
+        raise BadReport(f"'{key}' is too long: at most {limit} characters")
+    return value
+
+
+def _answers(raw, content):
+    if not isinstance(raw, dict) or not raw:
+        raise BadReport("'answers' must be a non-empty object of page: [tile, ...]")
+    answers = {}
+    for page_id in content.pages:  # journey order, whatever order the client sent
+        if page_id in raw:
+            answers[page_id] = _tiles_for(content.pages[page_id], raw[page_id])
+    unknown = sorted(set(raw) - set(answers))
+    if unknown:
+        raise BadReport(f"unknown page '{unknown[0]}'")
+    answers = {page: tiles for page, tiles in answers.items() if tiles}
+    if not answers:
+        raise BadReport("a report needs at least one answer")
+    return answers
+
+
+def _tiles_for(page, tiles):
+    if page.kind not in ANSWER_KINDS:
+        raise BadReport(f"page '{page.id}' does not take answers")
+    if not isinstance(tiles, list) or not all(isinstance(t, str) for t in tiles):
+        raise BadReport(f"answers for '{page.id}' must be a list of tile ids")
+    for tile_id in tiles:
+        if page.tile(tile_id) is None:
+            raise BadReport(f"unknown tile '{tile_id}' on page '{page.id}'")
+    if len(set(tiles)) != len(tiles):
+        raise BadReport(f"a tile is chosen twice on page '{page.id}'")
+    if page.kind == "choice" and len(tiles) > 1:
+        raise BadReport(f"page '{page.id}' takes one answer")
+    return tiles
+
+
+def parse_submission(payload, content):
+    """Check a pupil's submission strictly; raise BadReport with a plain reason."""
+    if not isinstance(payload, dict):
+        raise BadReport("the report must be a JSON object")
+    extra = sorted(set(payload) - FIELDS)
+    if extra:
+        raise BadReport(f"unexpected field '{extra[0]}'")
+    client_id = payload.get("client_id")
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise BadReport("'client_id' must be a random UUID made by the kiosk")
+    if "answers" not in payload:
+        raise BadReport("missing field 'answers'")
+    language = _text(payload, "language", 16) or "en"
+    return Submission(client_id, _answers(payload["answers"], content),
+                      _text(payload, "words", MAX_WORDS), _text(payload, "name", MAX_NAME),
+                      language)
+
+
+def choices_as_seen(content, answers):
+    """What the pupil saw and chose, kept with the report so later content edits cannot change it."""
+    seen = []
+    for page_id, tiles in answers.items():
+        page = content.pages[page_id]
+        for tile_id in tiles:
+            tile = page.tile(tile_id)
+            seen.append({"page": page_id, "question": page.prompt.text, "tile": tile_id,
+                         "label": tile.label, "concept": tile.concept})
+    return seen
+
+
+def summary(report):
+    """The fields a dashboard row shows: no pupil words and no name."""
+    choices = json.loads(report["choices"])
+    return {
+        "id": report["id"], "created_at": report["created_at"], "urgency": report["urgency"],
+        "reasons": json.loads(report["reasons"]), "due_at": report["due_at"],
+        "status": report["status"], "source": report["source"],
+        "what": [c["label"] for c in choices if c["page"].startswith("what")],
+        "named": bool(report["name"]), "has_words": bool(report["words"]),
+    }
+
+
+def store_report(db, content, submission, now, school, settings=None, source="kiosk"):
+    """Store a report durably, once per client id. Returns (report, notification or None)."""
+    with db.atomic():
+        existing = find_by_client_id(db, submission.client_id)
+        if existing:
+            return existing, None  # a retried send: already safe, tell nobody twice
+        result = triage(content.rules, submission.answers, submission.words, settings)
+        row = {
+            "client_id": submission.client_id, "created_at": now.isoformat(),
+            "source": source, "kiosk": "", "language": submission.language,
+            "urgency": result.level, "reasons": json.dumps(result.reasons),
+            "due_at": due_time_for(now, result.level, school).isoformat(),
+            "choices": json.dumps(choices_as_seen(content, submission.answers)),
+            "words": submission.words, "name": submission.name, "status": "new",
+        }
+        db["reports"].insert(row)
+        report = dict(row, id=db["reports"].last_pk)
+        notification = notify.record(db, "report.new", report["id"], summary(report),
+                                     now.isoformat())
+    return report, notification
+
+
+def find_by_client_id(db, client_id):
+    return next(db.query("SELECT * FROM reports WHERE client_id = ?", [client_id]), None)
+
+
+def get_report(db, report_id):
+    return next(db.query("SELECT * FROM reports WHERE id = ?", [report_id]), None)
+
+
+def open_reports(db, limit=200):
+    """Reports for the dashboard: unacknowledged first, urgent first, newest first."""
+    return list(db.query(
+        "SELECT * FROM reports ORDER BY status = 'new' DESC, urgency = 'urgent' DESC, "
+        "created_at DESC LIMIT ?", [limit]))
+
+
+def events_for(db, report_id):
+    return list(db.query(
+        "SELECT e.*, u.email FROM report_events e LEFT JOIN users u ON u.id = e.by_user "
+        "WHERE report_id = ? ORDER BY e.id", [report_id]))
+
+
+def acknowledge(db, report_id, user_id, now):
+    """Mark a report seen by a member of the DSL team. Returns the notification, or None
+    when it was already acknowledged (two DSLs pressing at once is not an error)."""
+    with db.atomic():
+        report = get_report(db, report_id)
+        if report is None:
+            raise LookupError(f"no report {report_id}")
+        if report["status"] != "new":
+            return None
+        db["reports"].update(report_id, {"status": "acknowledged"})
+        db["report_events"].insert({"report_id": report_id, "at": now.isoformat(),
+                                    "kind": "acknowledged", "by_user": user_id, "detail": ""})
+        return notify.record(db, "report.acknowledged", report_id,
+                             summary(dict(report, status="acknowledged")), now.isoformat())

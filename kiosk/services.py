@@ -1,0 +1,50 @@
+"""What the app loads once at start-up: content, symbols, school day, speech, live events."""
+from dataclasses import dataclass
+
+from flask import current_app
+
+from .content import Content, ContentError, load_content
+from .extensions import socketio
+from .notify import SocketIOBroker
+from .schoolday import SchoolDay
+from .speech.tts import SpeechCache
+from .symbols import SymbolError, Symbols
+
+
+@dataclass
+class Services:
+    content: Content | None
+    symbols: Symbols | None
+    error: str  # why the content cannot be used, or ""
+    school: SchoolDay
+    speech: SpeechCache
+    broker: object
+
+
+def load_checked_content(config):
+    """(symbols, content) from the configured folders; raises ContentError on any fault."""
+    try:
+        symbols = Symbols(config["SYMBOLS_DIR"], config["SYMBOL_PACK"])
+    except SymbolError as exc:
+        raise ContentError(str(exc)) from None
+    return symbols, load_content(config["CONTENT_DIR"], symbols)
+
+
+def init_app(app):
+    try:
+        symbols, content, error = *load_checked_content(app.config), ""
+    except ContentError as exc:
+        symbols, content, error = None, None, str(exc)
+        app.logger.error("Content is not valid, the kiosk will not serve: %s", error)
+    speech = SpeechCache(app.config["SPEECH_CACHE"], app.config["SPEECH_VOICE"],
+                         app.config["SPEECH_RATE"])
+    if content is not None:
+        speech.register(content.spoken_texts())
+    app.extensions["kiosk"] = Services(
+        content, symbols, error, SchoolDay.from_config(app.config["SCHOOL_DAY"]), speech,
+        app.config.get("BROKER") or SocketIOBroker(socketio))
+
+
+def services():
+    """The current app's loaded services."""
+    return current_app.extensions["kiosk"]

@@ -1,0 +1,1 @@
+"""Speech for the kiosk: audio rendered on the server, served to the device as files."""

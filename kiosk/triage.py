@@ -1,0 +1,42 @@
+"""Decide how soon a report must be seen, from the rules in content/urgency.toml."""
+import re
+from dataclasses import dataclass
+
+from .content import LEVELS
+
+DEFAULT_REASON = "every worry is seen the same day"
+
+
+@dataclass(frozen=True)
+class Triage:
+    level: str      # "urgent" or "same-day"
+    reasons: list   # human-readable, most serious first
+
+
+def _normalise(text):
+    """Lower-case words separated by single spaces, so phrase matching is fair."""
+    return " " + " ".join(re.findall(r"[a-z0-9'\-]+", text.lower().replace("’", "'"))) + " "
+
+
+def rule_matches(rule, chosen, words, settings):
+    """True when every condition the rule sets holds for this report."""
+    if rule.setting and not settings.get(rule.setting):
+        return False
+    if rule.all and not all(ref in chosen for ref in rule.all):
+        return False
+    if rule.any and not any(ref in chosen for ref in rule.any):
+        return False
+    if rule.words and not any(f" {_normalise(w).strip()} " in words for w in rule.words):
+        return False
+    return True
+
+
+def triage(rules, answers, text="", settings=None):
+    """Level and reasons for a report given its answers ({page: [tile, ...]}) and words."""
+    chosen = {f"{page}:{tile}" for page, tiles in answers.items() for tile in tiles}
+    words = _normalise(text or "")
+    matched = [r for r in rules if rule_matches(r, chosen, words, settings or {})]
+    if not any(r.level == "urgent" for r in matched):
+        return Triage("same-day", [r.reason for r in matched] or [DEFAULT_REASON])
+    matched.sort(key=lambda r: -LEVELS.index(r.level))
+    return Triage("urgent", [r.reason for r in matched])
