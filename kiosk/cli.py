@@ -4,6 +4,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from .content import ContentError
 from .db import get_db
@@ -12,6 +13,7 @@ from .users import ROLES, UserError, create_user
 
 
 @click.command("check-content")
+@with_appcontext
 def check_content_command():
     """Check content/ and the chosen symbol pack; name the file and item at fault."""
     try:
@@ -24,6 +26,7 @@ def check_content_command():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What they may do.")
 @click.option("--password-stdin", is_flag=True,
@@ -41,7 +44,7 @@ def create_user_command(email, role, password_stdin):
     click.echo(f"Created {user['email']} with role {user['role']}.")
 
 
-@click.group("speech")
+@click.group("speech", cls=AppGroup)
 def speech_group():
     """Speech commands."""
 

@@ -114,6 +114,8 @@ def _words(where, data, symbols=None, need_concept=False):
 
 
 def _tile(where, data, symbols):
+    if isinstance(data, dict) and data.get("id"):
+        where = f"{where.rsplit(' tile ', 1)[0]} tile '{data['id']}'"
     _check_keys(where, data, ("id", "label", "say", "concept"), ("go", "opens"))
     if not symbols.has(data["concept"]):
         raise ContentError(f"{where}: no symbol for concept '{data['concept']}'")
@@ -121,8 +123,9 @@ def _tile(where, data, symbols):
 
 
 def _page(where, data, symbols):
+    if isinstance(data, dict) and data.get("id"):
+        where = f"{where.rsplit(' page ', 1)[0]} page '{data['id']}'"
     _check_keys(where, data, ("id", "kind", "prompt"), ("note", "tiles", "show_if", "field"))
-    where = f"{where} '{data['id']}'"
     if data["kind"] not in PAGE_KINDS:
         raise ContentError(f"{where}: unknown kind '{data['kind']}'")
     tiles = data.get("tiles", [])

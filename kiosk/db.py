@@ -4,6 +4,7 @@ import sqlite3
 import click
 import sqlite_utils
 from flask import current_app, g
+from flask.cli import with_appcontext
 
 
 def connect(path):
@@ -97,6 +98,7 @@ def migrate(db):
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command():
     """Bring the database schema up to date."""
     migrate(get_db())
