@@ -26,14 +26,19 @@ def _problem_audio():
 
 
 def _respond(status, message):
-    if request.path.startswith(("/api/", "/staff/api/")):
+    if request.path.startswith(("/api/", "/staff/api/")) or request.is_json:
         return jsonify(error=message), status
+    if request.path.startswith("/staff/"):
+        return render_template("staff/error.html", status=status, message=message,
+                               user=None), status
     return render_template("problem.html", status=status, message=message,
                            audio=_problem_audio()), status
 
 
 def handle_http_error(exc):
-    return _respond(exc.code, PLAIN.get(exc.code, exc.description))
+    """Our own abort() messages are already plain; werkzeug's defaults are replaced."""
+    custom = exc.description != type(exc).description
+    return _respond(exc.code, exc.description if custom else PLAIN.get(exc.code, exc.name))
 
 
 def handle_unexpected(exc):

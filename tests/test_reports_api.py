@@ -1,0 +1,135 @@
+"""Sending a report: stored once, durably, with triage; bad input stores nothing."""
+import json
+
+import pytest
+
+from conftest import a_report
+
+
+def count(db, table="reports"):
+    return db[table].count
+
+
+def test_send_stores_report_with_urgency_reasons_and_due_time(client, db):
+    response = client.post("/api/reports", json=a_report(
+        safe=["yes"], what=["pictures"], who=["adult"]) | {"words": "he said send pics"})
+    assert response.status_code == 201
+    assert response.json["status"] == "stored"
+    report = next(db.query("SELECT * FROM reports"))
+    assert report["urgency"] == "urgent"
+    assert "adult involved + asked for pictures" in json.loads(report["reasons"])
+    assert report["due_at"] == "2026-11-18T10:40:00+00:00"  # ten minutes, urgent
+    assert report["words"] == "he said send pics"
+    assert report["name"] == "" and report["status"] == "new"
+
+
+def test_same_day_report_is_due_at_the_cut_off(client, db):
+    client.post("/api/reports", json=a_report())
+    report = next(db.query("SELECT * FROM reports"))
+    assert report["urgency"] == "same-day"
+    assert report["due_at"] == "2026-11-18T15:00:00+00:00"
+
+
+def test_report_keeps_what_the_pupil_saw(client, db):
+    client.post("/api/reports", json=a_report(what=["unkind", "online"]))
+    choices = json.loads(next(db.query("SELECT choices FROM reports"))["choices"])
+    assert choices == [
+        {"page": "what", "question": "What happened?", "tile": "unkind",
+         "label": "Someone was unkind", "concept": "unkind"},
+        {"page": "what", "question": "What happened?", "tile": "online",
+         "label": "Something online upset me", "concept": "online"},
+    ]
+
+
+def test_retried_send_is_stored_once(client, db):
+    report = a_report()
+    first = client.post("/api/reports", json=report)
+    again = client.post("/api/reports", json=report)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json == again.json
+    assert count(db) == 1
+    assert count(db, "notifications") == 1  # and the DSL is told once
+
+
+def test_name_is_kept_only_when_given(client, db):
+    client.post("/api/reports", json=a_report() | {"name": "  Sam  "})
+    assert next(db.query("SELECT name FROM reports"))["name"] == "Sam"
+
+
+def test_kiosk_can_read_no_report(client):
+    client.post("/api/reports", json=a_report())
+    assert client.get("/api/reports").status_code == 405
+    assert client.get("/staff/reports/1").status_code == 302  # to the staff login
+    assert client.get("/staff/api/notifications?since=0").status_code == 302
+
+
+BAD = [
+    ({"client_id": None, "answers": {"safe": ["yes"]}}, "'client_id' must be a random UUID"),
+    ({"client_id": "1234", "answers": {"safe": ["yes"]}}, "'client_id' must be a random UUID"),
+    ({"answers": {"safe": ["yes"]}, "sneaky": 1}, "unexpected field 'sneaky'"),
+    ({}, "missing field 'answers'"),
+    ({"answers": {}}, "'answers' must be a non-empty object"),
+    ({"answers": []}, "'answers' must be a non-empty object"),
+    ({"answers": {"safe": []}}, "a report needs at least one answer"),
+    ({"answers": {"nowhere": ["yes"]}}, "unknown page 'nowhere'"),
+    ({"answers": {"safe": ["maybe"]}}, "unknown tile 'maybe' on page 'safe'"),
+    ({"answers": {"safe": ["yes", "no"]}}, "page 'safe' takes one answer"),
+    ({"answers": {"what": ["unkind", "unkind"]}}, "a tile is chosen twice"),
+    ({"answers": {"what": "unkind"}}, "must be a list of tile ids"),
+    ({"answers": {"review": ["x"]}}, "page 'review' does not take answers"),
+    ({"answers": {"safe": ["yes"]}, "words": "x" * 2001}, "'words' is too long"),
+    ({"answers": {"safe": ["yes"]}, "name": "x" * 81}, "'name' is too long"),
+    ({"answers": {"safe": ["yes"]}, "words": 42}, "'words' must be text"),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD)
+def test_bad_report_is_refused_and_nothing_stored(client, db, change, message):
+    body = {"client_id": a_report()["client_id"]} | change
+    response = client.post("/api/reports", json=body)
+    assert response.status_code == 400
+    assert message in response.json["error"]
+    assert count(db) == 0 and count(db, "notifications") == 0
+
+
+@pytest.mark.parametrize("data, content_type, message", [
+    ("{not json", "application/json", "the report must be JSON"),
+    ("[1, 2]", "application/json", "the report must be a JSON object"),
+    ("answers=1", "application/x-www-form-urlencoded", "the report must be JSON"),
+])
+def test_malformed_body_is_refused(client, db, data, content_type, message):
+    response = client.post("/api/reports", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json["error"] == message
+    assert count(db) == 0
+
+
+def test_huge_body_is_refused_with_plain_words(client, db):
+    response = client.post("/api/reports", data="x" * 100_000, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json["error"] == "That is too much to send at once."
+    assert count(db) == 0
+
+
+def test_pupil_sees_words_not_a_stack_trace(client):
+    page = client.get("/kiosk/nowhere")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert "Please tell an adult" in html and "Traceback" not in html
+    assert "/audio/" in html  # the same words, spoken
+
+
+def test_unexpected_error_is_plain_words(app, client, monkeypatch):
+    import kiosk.pupil.views as views
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(views, "store_report", explode)
+    response = client.post("/api/reports", json=a_report())
+    assert response.status_code == 500
+    assert response.json == {"error": "Something went wrong on the server."}
+
+
+def test_get_an_adult_tells_the_dashboard(client, db):
+    assert client.post("/api/help").status_code == 201
+    assert next(db.query("SELECT kind FROM notifications"))["kind"] == "kiosk.help"
