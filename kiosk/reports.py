@@ -125,8 +125,9 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
             "choices": json.dumps(choices_as_seen(content, submission.answers)),
             "words": submission.words, "name": submission.name, "status": "new",
         }
-        db["reports"].insert(row)
-        report = dict(row, id=db["reports"].last_pk)
+        reports = db["reports"]  # last_pk lives on this Table object only
+        reports.insert(row)
+        report = dict(row, id=reports.last_pk)
         notification = notify.record(db, "report.new", report["id"], summary(report),
                                      now.isoformat())
     return report, notification

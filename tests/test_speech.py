@@ -1,11 +1,13 @@
 """Speech out: real pyttsx3 + espeak-ng audio, cached by words, voice and rate."""
 import array
 import json
+import subprocess
 import wave
 
 import pytest
 
-from kiosk.speech.tts import SpeechCache, SpeechError, choose_voice, speech_key
+from kiosk.speech.tts import Renderer, SpeechCache, SpeechError, speech_key
+from kiosk.speech.worker import choose_voice
 
 
 def journey(client):
@@ -80,11 +82,17 @@ def test_unknown_voice_is_a_clear_error(tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing half-written
 
 
-def test_missing_engine_gives_503_not_a_crash(app, client):
-    def no_engine():
-        raise OSError("libespeak-ng.so.1: cannot open shared object file")
-    speech = app.extensions["kiosk"].speech
-    speech._engine_factory = no_engine  # the one thing that cannot be removed here for real
+def test_speech_process_that_dies_is_restarted(tmp_path):
+    renderer = Renderer()
+    cache = SpeechCache(tmp_path, "en-gb", 140, renderer)
+    keys = cache.register(["One.", "Two."])
+    cache.render(keys["One."])
+    subprocess.run(["pkill", "-f", "kiosk.speech.worker"], check=False)
+    assert cache.render(keys["Two."]).exists()
+
+
+def test_missing_speech_process_gives_503_not_a_crash(app, client):
+    app.extensions["kiosk"].speech.renderer = Renderer(["/nonexistent/speech-worker"])
     response = client.get(journey(client)["pages"]["when"]["prompt"]["audio"])
     assert response.status_code == 503
 

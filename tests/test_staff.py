@@ -110,6 +110,7 @@ def test_new_report_is_pushed_live(client, staff_socket):
     assert [r["name"] for r in received] == ["notification"]
     note = received[0]["args"][0]
     assert note["kind"] == "report.new"
+    assert note["report_id"] == note["payload"]["id"] == 1
     assert note["payload"]["urgency"] == "urgent"
     assert note["payload"]["reasons"] == ["pupil says they are not safe right now"]
     assert "words" not in note["payload"] and "name" not in note["payload"]

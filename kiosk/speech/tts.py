@@ -1,12 +1,15 @@
-"""Speech out: pyttsx3 renders each phrase once into a WAV cache the kiosk plays.
+"""Speech out: each phrase is rendered once by pyttsx3 into a WAV cache the kiosk plays.
 
-pyttsx3 engines are not thread-safe and would otherwise speak on the server's own
-speaker, so one worker thread owns the engine and only ever saves to files.
+pyttsx3 would otherwise speak on the server's own speaker; here it only saves files,
+in one process of its own (see worker.py).
 """
 import hashlib
+import json
 import logging
-import os
 import queue
+import select
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -22,32 +25,86 @@ def speech_key(text, voice, rate):
     return hashlib.sha256(f"{voice}\n{rate}\n{text}".encode()).hexdigest()[:32]
 
 
-def _default_engine():
-    import pyttsx3  # imported here so the app starts even where speech is unavailable
-    return pyttsx3.init()
+WORKER_COMMAND = [sys.executable, "-m", "kiosk.speech.worker"]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def choose_voice(engine, wanted):
-    """The engine voice id whose id, name or language matches `wanted` (e.g. 'en-gb')."""
-    wanted = wanted.lower()
-    for voice in engine.getProperty("voices"):
-        languages = [str(lang).lower() for lang in (voice.languages or [])]
-        if wanted in (voice.id.lower(), voice.name.lower(), *languages):
-            return voice.id
-    raise SpeechError(f"no speech voice matches '{wanted}'")
+class Renderer:
+    """Feeds phrases, one at a time, to the speech process that owns the engine.
+
+    The engine lives in its own process (kiosk/speech/worker.py): pyttsx3 is not
+    thread-safe, espeak-ng has one state per process, and a crash or hang there must
+    not take the server down. The process starts on first use and restarts if it dies.
+    """
+
+    def __init__(self, command=WORKER_COMMAND, job_timeout=30):
+        self._command = command
+        self._job_timeout = job_timeout
+        self._jobs = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread = None
+
+    def submit(self, text, voice, rate, path):
+        """Queue one phrase; returns an Event whose .error is "" on success."""
+        done = threading.Event()
+        done.error = ""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._feed, name="tts", daemon=True)
+                self._thread.start()
+        self._jobs.put(({"text": text, "voice": voice, "rate": rate, "path": str(path)}, done))
+        return done
+
+    def _start_process(self):
+        return subprocess.Popen(self._command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, cwd=PROJECT_ROOT, bufsize=1)
+
+    def _ask(self, process, job):
+        process.stdin.write(json.dumps(job) + "\n")
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], self._job_timeout)
+        if not ready:
+            raise TimeoutError("speech took too long to render")
+        line = process.stdout.readline()
+        if not line:
+            raise OSError("the speech process stopped")
+        return json.loads(line)["error"]
+
+    def _feed(self):
+        process = None
+        while True:
+            job, done = self._jobs.get()
+            try:
+                if process is None or process.poll() is not None:
+                    process = self._start_process()
+                try:
+                    done.error = self._ask(process, job)
+                except OSError:  # it died between jobs: one fresh start, then give up
+                    process.kill()
+                    process = self._start_process()
+                    done.error = self._ask(process, job)
+            except (OSError, TimeoutError, ValueError) as exc:
+                done.error = f"speech unavailable: {exc}"
+                if process is not None:
+                    process.kill()
+                process = None
+            finally:
+                if done.error:
+                    log.error("speech failed for %r: %s", job["text"], done.error)
+                done.set()
+
+
+RENDERER = Renderer()
 
 
 class SpeechCache:
-    """Phrases the kiosk may speak, rendered once each by a single worker thread."""
+    """Phrases the kiosk may speak, each rendered once into `folder`."""
 
-    def __init__(self, folder, voice, rate, engine_factory=_default_engine):
+    def __init__(self, folder, voice, rate, renderer=RENDERER):
         self.folder = Path(folder)
         self.voice, self.rate = voice, int(rate)
-        self._engine_factory = engine_factory
+        self.renderer = renderer
         self._phrases = {}  # key -> text: only known phrases are ever rendered
-        self._jobs = queue.Queue()
-        self._start_lock = threading.Lock()
-        self._worker = None
 
     def register(self, texts):
         """Allow these phrases to be spoken; returns {text: key}."""
@@ -85,47 +142,4 @@ class SpeechCache:
         return len(pending)
 
     def _submit(self, key):
-        done = threading.Event()
-        done.error = ""
-        self._ensure_worker()
-        self._jobs.put((key, done))
-        return done
-
-    def _ensure_worker(self):
-        with self._start_lock:
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._work, name="tts", daemon=True)
-                self._worker.start()
-
-    def _work(self):
-        engine, engine_error = None, ""
-        try:
-            engine = self._engine_factory()
-            engine.setProperty("voice", choose_voice(engine, self.voice))
-            engine.setProperty("rate", self.rate)
-        except Exception as exc:  # no espeak-ng, no voice: say so on every job
-            engine_error = f"speech engine unavailable: {exc}"
-            log.error(engine_error)
-        while True:
-            key, done = self._jobs.get()
-            try:
-                if engine is None:
-                    done.error = engine_error
-                elif not self.path_for(key).exists():
-                    self._render_one(engine, key)
-            except Exception as exc:
-                done.error = f"speech failed: {exc}"
-                log.exception("speech failed for %s", key)
-            finally:
-                done.set()
-
-    def _render_one(self, engine, key):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.path_for(key)
-        partial = final.with_suffix(f".{os.getpid()}.part")
-        engine.save_to_file(self._phrases[key], str(partial))
-        engine.runAndWait()
-        if not partial.exists() or partial.stat().st_size <= 44:  # a bare WAV header
-            partial.unlink(missing_ok=True)
-            raise SpeechError("the engine produced no audio")
-        os.replace(partial, final)  # never serve a half-written file
+        return self.renderer.submit(self._phrases[key], self.voice, self.rate, self.path_for(key))

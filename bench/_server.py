@@ -1,0 +1,109 @@
+"""Shared benchmark helpers: run the real server on a free port, add a DSL, log in."""
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DSL_EMAIL = "dsl@bench.example"
+DSL_PASSWORD = "bench-password-123"  # only ever used in a throw-away instance folder
+READY_SECONDS = 30
+
+
+class Server:
+    """A running server: its base URL and the instance folder it owns."""
+
+    def __init__(self, base_url, instance_path):
+        self.base_url, self.instance_path = base_url, instance_path
+
+
+def free_port():
+    """A loopback port nobody is listening on right now."""
+    # Binding to port 0 lets the OS choose; the tiny race until the server binds is acceptable.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def instance_env(instance_path):
+    """The environment that points the app at one instance folder."""
+    return dict(os.environ, KIOSK_INSTANCE_PATH=str(instance_path))
+
+
+def create_dsl(instance_path, email=DSL_EMAIL, password=DSL_PASSWORD):
+    """Create a DSL account through the project's own CLI command."""
+    subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "create-user", email,
+                    "--role", "dsl", "--password-stdin"], input=password + "\n", text=True,
+                   cwd=ROOT, env=instance_env(instance_path), check=True,
+                   capture_output=True, timeout=60)
+
+
+def wait_ready(base_url, process, log_path, seconds=READY_SECONDS):
+    """Poll GET /kiosk until it answers 200; fail early if the server process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{tail(log_path)}")
+        try:
+            if requests.get(base_url + "/kiosk", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass  # not listening yet
+        time.sleep(0.05)  # a short poll interval, not a guess at start-up time
+    raise RuntimeError(f"server not ready after {seconds} s:\n{tail(log_path)}")
+
+
+def tail(path, lines=20):
+    """The last lines of a log file, to explain a failure."""
+    return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def running_server(with_dsl=True):
+    """Start run.py on a free port with a fresh instance folder; always stop it after."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
+        if with_dsl:
+            create_dsl(instance_path)
+        port = free_port()
+        log_path = Path(instance_path) / "server.log"
+        # The server logs every request: a file, not a pipe, so a full pipe never blocks it.
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "run.py", "--port", str(port), "--no-prerender"],
+                cwd=ROOT, env=instance_env(instance_path), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_ready(base_url, process, log_path)
+            yield Server(base_url, instance_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def login(base_url, email=DSL_EMAIL, password=DSL_PASSWORD):
+    """A requests session logged in as staff (the session cookie is in its jar)."""
+    session = requests.Session()
+    form = session.get(base_url + "/staff/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = session.post(base_url + "/staff/login", timeout=10,
+                          data={"email": email, "password": password, "csrf_token": token})
+    # A good login redirects to the dashboard; a bad one stays on the form with 401.
+    if answer.status_code != 200 or not answer.url.endswith("/staff/"):
+        raise RuntimeError(f"login failed: HTTP {answer.status_code} at {answer.url}")
+    return session
+
+
+def cookie_header(session):
+    """The session's cookies as one Cookie header, for clients outside requests."""
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)

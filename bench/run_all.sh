@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run every benchmark in turn from the repository root; stops at the first that fails.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."  # the scripts start run.py and read content/ relative to the root
+PYTHON="${PYTHON:-python}"
+
+for name in send_to_dashboard page_weight speech_cache; do
+  echo "== $name"
+  "$PYTHON" "bench/$name.py"
+done
