@@ -196,15 +196,16 @@
   }
 
   function reviewRow(page, chips, audios) {
-    const change = el("button", { type: "button", class: "change", onclick: () => {
-      speak(J.controls.change.audio);
-      state.returnToReview = true;
-      go(page.id);
-    } }, symbol(J.controls.change.symbol), el("span", {}, J.controls.change.text),
-    el("span", { class: "visually-hidden" }, ": " + page.prompt.text));
+    // The button's name is its visible label; the question it changes describes it.
+    const change = el("button", { type: "button", class: "change", "data-page": page.id,
+      "aria-describedby": "q-" + page.id, onclick: () => {
+        speak(J.controls.change.audio);
+        state.returnToReview = true;
+        go(page.id);
+      } }, symbol(J.controls.change.symbol), el("span", {}, J.controls.change.text));
     const heard = el("button", { type: "button", class: "answer",
       onclick: () => speak(page.prompt.audio, ...audios) },
-      el("span", { class: "question" }, page.prompt.text), ...chips);
+      el("span", { class: "question", id: "q-" + page.id }, page.prompt.text), ...chips);
     return el("div", { class: "review-row" }, heard, change);
   }
 

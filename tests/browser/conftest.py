@@ -1,0 +1,54 @@
+"""Browser tests: the real server as a subprocess, driven by real headless Chromium."""
+import pytest
+from playwright.sync_api import sync_playwright
+
+from bench._server import DSL_EMAIL, DSL_PASSWORD, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+IPAD = {"width": 1024, "height": 768}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def kiosk(browser, server):
+    """A pupil at an iPad-sized kiosk, in a context of its own."""
+    context = browser.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)
+    page = context.new_page()
+    page.goto("/kiosk")
+    yield page
+    context.close()
+
+
+def open_dashboard(browser, server):
+    """A DSL logged in on a second browser context, with the live dashboard open."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  base_url=server.base_url)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.get_by_label("Email").fill(DSL_EMAIL)
+    page.get_by_label("Password").fill(DSL_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("status").filter(has_text="Live").wait_for()
+    return page
+
+
+@pytest.fixture
+def dashboard(browser, server):
+    page = open_dashboard(browser, server)
+    yield page
+    page.context.close()
