@@ -1,5 +1,4 @@
 """Fixtures: a fresh app on a real SQLite file in a temporary instance folder per test."""
-import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -9,7 +8,8 @@ from kiosk.db import get_db
 from kiosk.extensions import socketio
 from kiosk.users import create_user
 
-DSL_EMAIL, DSL_PASSWORD = "dsl@school.example", "a long test password"
+from helpers import DSL_EMAIL, DSL_PASSWORD, log_in
+
 # Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
 
@@ -57,18 +57,6 @@ def dsl(app):
         return create_user(get_db(), DSL_EMAIL, DSL_PASSWORD, "dsl")
 
 
-def csrf_from(response):
-    """The CSRF token a page put in its form."""
-    html = response.get_data(as_text=True)
-    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-
-
-def log_in(client, email=DSL_EMAIL, password=DSL_PASSWORD):
-    token = csrf_from(client.get("/staff/login"))
-    return client.post("/staff/login", data={"email": email, "password": password,
-                                             "csrf_token": token})
-
-
 @pytest.fixture
 def staff_client(app, dsl):
     client = app.test_client()
@@ -82,9 +70,3 @@ def staff_socket(app, staff_client):
     assert sock.is_connected("/staff")
     yield sock
     sock.disconnect(namespace="/staff")
-
-
-def a_report(**answers):
-    """A submission as the kiosk sends it."""
-    return {"client_id": str(uuid.uuid4()),
-            "answers": answers or {"safe": ["yes"], "what": ["unkind"], "when": ["today"]}}

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import a_report
+from helpers import a_report
 
 
 def count(db, table="reports"):

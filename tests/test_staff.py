@@ -1,7 +1,7 @@
 """The DSL side: login, CSRF, the dashboard, report pages, live events and catch-up."""
 import pytest
 
-from conftest import DSL_EMAIL, a_report, csrf_from, log_in
+from helpers import DSL_EMAIL, a_report, csrf_from, log_in
 from kiosk.db import get_db
 from kiosk.extensions import socketio
 from kiosk.users import create_user

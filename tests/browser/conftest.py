@@ -52,3 +52,12 @@ def dashboard(browser, server):
     page = open_dashboard(browser, server)
     yield page
     page.context.close()
+
+
+@pytest.fixture
+def another_dashboard(browser, server):
+    """Opens a dashboard on demand, e.g. after a report was sent."""
+    pages = []
+    yield lambda: pages.append(open_dashboard(browser, server)) or pages[-1]
+    for page in pages:
+        page.context.close()

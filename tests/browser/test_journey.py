@@ -3,8 +3,6 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import open_dashboard
-
 
 def tap(page, name):
     page.get_by_role("button", name=name, exact=True).click()
@@ -108,16 +106,15 @@ def test_not_safe_now_is_urgent_at_once(kiosk, dashboard):
     expect(row.locator(".badge")).to_have_text("Urgent")
 
 
-def test_dashboard_opened_later_catches_up(browser, server, kiosk):
+def test_dashboard_opened_later_catches_up(kiosk, another_dashboard):
     tap(kiosk, "Start")
     tap(kiosk, "No")
     expect(kiosk.locator("body[data-sent='yes']")).to_have_count(1)
-    late = open_dashboard(browser, server)
+    late = another_dashboard()
     expect(late.locator("#rows tr").first).to_contain_text("pupil says they are not safe right now")
-    late.context.close()
 
 
-def test_dashboard_that_was_offline_catches_up(browser, server, kiosk, dashboard):
+def test_dashboard_that_was_offline_catches_up(kiosk, dashboard):
     dashboard.context.set_offline(True)
     expect(dashboard.get_by_role("status")).to_contain_text("Offline")
     before = dashboard.locator("#rows tr").count()
