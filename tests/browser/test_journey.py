@@ -216,3 +216,13 @@ def test_every_button_is_big_enough(kiosk):
         if button.is_visible():
             box = button.bounding_box()
             assert box["width"] >= 44 and box["height"] >= 44, button.inner_text()
+
+
+def test_tapping_a_tile_plays_its_words_then_the_next_prompt(kiosk):
+    journey = kiosk.evaluate("JSON.parse(document.getElementById('journey').textContent)")
+    tile = journey["pages"]["safe"]["tiles"][0]["audio"]
+    prompt = journey["pages"]["what"]["prompt"]["audio"]
+    tap(kiosk, "Start")
+    with kiosk.expect_response(lambda r: r.url.endswith(prompt) and r.ok, timeout=30_000):
+        with kiosk.expect_response(lambda r: r.url.endswith(tile) and r.ok, timeout=30_000):
+            tap(kiosk, "Yes")
