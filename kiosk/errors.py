@@ -1,5 +1,5 @@
 """Plain-words errors: JSON for the API, a symbol, words and speech for pupils."""
-from flask import jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .services import services
@@ -42,7 +42,6 @@ def handle_http_error(exc):
 
 
 def handle_unexpected(exc):
-    from flask import current_app
     current_app.logger.exception("unhandled error")
     return _respond(500, PLAIN[500])
 

@@ -1,4 +1,5 @@
 """Staff accounts: creating them and checking a password."""
+import functools
 import re
 from datetime import datetime, timezone
 
@@ -8,8 +9,12 @@ ROLES = ("dsl", "deputy", "head", "staff", "it")
 READER_ROLES = ("dsl", "deputy", "head")  # may read reports
 MIN_PASSWORD = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A real hash to compare against when the email is unknown, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+@functools.cache
+def _dummy_hash():
+    """A real hash to check against when the email is unknown, so timing does not tell."""
+    return generate_password_hash("not a real password", method="scrypt")
 
 
 class UserError(ValueError):
@@ -45,6 +50,6 @@ def authenticate(db, email, password):
     """The user if the email and password match, else None (same work either way)."""
     user = find_user(db, email or "")
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     return user if check_password_hash(user["password_hash"], password or "") else None
