@@ -30,7 +30,7 @@ def _page(page, keys, symbols):
     }
 
 
-def journey_data(content, symbols, speech, timing):
+def journey_data(content, symbols, speech, timing, limits):
     """Everything the kiosk page needs to run the journey offline once loaded."""
     keys = speech.register(content.spoken_texts())
     return {
@@ -39,4 +39,5 @@ def journey_data(content, symbols, speech, timing):
         "controls": {k: _words(w, keys, symbols) for k, w in content.controls.items()},
         "screens": {k: _words(w, keys, symbols) for k, w in content.screens.items()},
         "timing": timing,
+        "limits": limits,  # the server's own limits, so the text box stops where it would
     }

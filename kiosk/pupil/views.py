@@ -20,8 +20,8 @@ def kiosk():
     timing = {"idle": current_app.config["KIOSK_IDLE_SECONDS"],
               "warning": current_app.config["KIOSK_WARNING_SECONDS"],
               "thanks": current_app.config["KIOSK_THANKS_SECONDS"]}
-    data = journey_data(svc.content, svc.symbols, svc.speech, timing)
-    data["limits"] = {"words": MAX_WORDS, "name": MAX_NAME}
+    data = journey_data(svc.content, svc.symbols, svc.speech, timing,
+                        limits={"words": MAX_WORDS, "name": MAX_NAME})
     response = current_app.make_response(render_template("pupil/kiosk.html", journey=data))
     response.headers["Cache-Control"] = "no-store"  # no back-forward copy of a report
     return response

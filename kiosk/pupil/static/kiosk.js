@@ -173,7 +173,7 @@
     setControl("forward", J.controls.done);
     input.focus();
   }
-  function stopTyping() { state && (state.typing = false); }
+  function stopTyping() { if (state) state.typing = false; }
 
   function renderReview(page) {
     state.returnToReview = false;
