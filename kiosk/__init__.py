@@ -48,6 +48,7 @@ def create_app(test_config=None):
         SYMBOLS_DIR=str(PROJECT_ROOT / "symbols"),
         SYMBOL_PACK="default",
         SPEECH_CACHE=os.path.join(app.instance_path, "speech-cache"),
+        TLS_DIR=os.path.join(app.instance_path, "tls"),
         SPEECH_VOICE="en-gb",
         SPEECH_RATE=140,
         SCHOOL_DAY=DEFAULT_SCHOOL_DAY,
@@ -76,11 +77,13 @@ def create_app(test_config=None):
     from . import cli, errors, services
     from .pupil import bp as pupil_bp
     from .staff import bp as staff_bp
+    from .tls import bp as tls_bp
 
     services.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pupil_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(tls_bp)
     socketio.init_app(app)
     return app
