@@ -8,6 +8,7 @@ espeak-ng keeps one library state per process, so nothing else may share it.
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 ATTEMPTS = 3  # the espeak driver now and then ends a phrase with no audio at all
@@ -35,14 +36,30 @@ def choose_voice(engine, wanted):
     raise SpeechError(f"no speech voice matches '{wanted}'")
 
 
+def apply(engine, name, value):
+    """Set a property now, and check it took.
+
+    engine.setProperty only queues the change, and pyttsx3 2.99 now and then drops
+    a queued change, so a phrase came out at the previous job's rate. The driver's
+    own setProperty sets it in espeak-ng at once.
+    """
+    driver = engine.proxy._driver
+    for _ in range(100):
+        driver.setProperty(name, value)
+        if name != "rate" or engine.getProperty(name) == value:
+            return
+        time.sleep(0.01)  # espeak-ng applies it from its own queue: give it a moment
+    raise SpeechError(f"the speech engine would not set {name} to {value}")
+
+
 def render(engine, text, voice, rate, path):
     """Write `text` spoken to `path`, atomically: a half-written file is never seen."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")
     voice_id = choose_voice(engine, voice)
     for _ in range(ATTEMPTS):
-        engine.setProperty("voice", voice_id)
-        engine.setProperty("rate", rate)
+        apply(engine, "voice", voice_id)
+        apply(engine, "rate", rate)
         engine.save_to_file(text, str(partial))
         engine.runAndWait()
         if partial.exists() and partial.stat().st_size > 44:  # more than a WAV header
