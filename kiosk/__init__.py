@@ -51,6 +51,11 @@ def create_app(test_config=None):
         TLS_DIR=os.path.join(app.instance_path, "tls"),
         SPEECH_VOICE="en-gb",
         SPEECH_RATE=140,
+        # Speech input: a vosk model folder to use instead of the installed one, how
+        # many kiosks may be listening at once, and listener limits (voice/listener.py).
+        VOSK_MODEL=os.environ.get("KIOSK_VOSK_MODEL", ""),
+        VOICE_MAX_STREAMS=4,
+        VOICE_LIMITS={},
         SCHOOL_DAY=DEFAULT_SCHOOL_DAY,
         SCHOOL_SETTINGS={"pupils_under_13": False, "special_school": False},
         KIOSK_IDLE_SECONDS=120,
@@ -78,6 +83,7 @@ def create_app(test_config=None):
     from .pupil import bp as pupil_bp
     from .staff import bp as staff_bp
     from .tls import bp as tls_bp
+    from .voice import events as voice_events  # noqa: F401  (registers the handlers)
 
     services.init_app(app)
     errors.init_app(app)

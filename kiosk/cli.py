@@ -10,6 +10,7 @@ from .content import ContentError
 from .db import get_db
 from .services import load_checked_content, services
 from .users import ROLES, UserError, create_user
+from .voice import models
 
 
 @click.command("check-content")
@@ -63,6 +64,37 @@ def build_cache_command():
     total = len(svc.content.spoken_texts())
     click.echo(f"Speech cache ready: {total} phrases, {rendered} rendered now, "
                f"in {time.perf_counter() - started:.1f} s.")
+
+
+@speech_group.command("install-model")
+@click.argument("source")
+@click.option("--name", default="", help="Folder name for the model (default: from the zip).")
+@click.option("--no-load-check", is_flag=True,
+              help="Skip loading the model once to prove it works (faster, less safe).")
+def install_model_command(source, name, no_load_check):
+    """Install a vosk model zip (a file, or a URL) and make it the active model."""
+    try:
+        folder = models.install(source, current_app.instance_path, name,
+                                load_check=not no_load_check)
+    except models.ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Installed vosk model '{folder.name}' and made it active. "
+               "Restart the server to use it.")
+
+
+@speech_group.command("status")
+def status_command():
+    """Say which speech recognition engine and model the kiosk will use, and why."""
+    voice = services().voice
+    voice.load()  # in this process only: the same checks the server makes at start
+    status = voice.status()
+    click.echo(f"Speech input engine: {status['engine']} ({status['model']})")
+    if status["vosk_model"] and not status["vosk_problem"]:
+        click.echo(f"vosk model: {status['vosk_model']}")
+    else:
+        click.echo(f"vosk: not in use: {status['vosk_problem']}")
+    click.echo(f"Speech output: pyttsx3, voice {current_app.config['SPEECH_VOICE']}, "
+               f"rate {current_app.config['SPEECH_RATE']}")
 
 
 def init_app(app):

@@ -3,16 +3,20 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .voice.phrases import clashes, page_phrases
+
 MAX_MAIN_CHOICES = 5
 PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent"}
 ANSWER_KINDS = {"choice", "multi"}  # pages whose tile choices are part of a report
 SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
 LEVELS = ("same-day", "urgent")  # in rising order
 REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
-                     "done", "try_again", "listen")
+                     "done", "try_again", "listen", "speak", "stop_listening", "heard_right",
+                     "heard_wrong")
 REQUIRED_SCREENS = ("thanks", "thanks_anonymous", "help", "reset_warning", "problem",
                     "send_failed", "hidden", "nothing_chosen", "typed_words", "your_name",
-                    "type_here")
+                    "type_here", "listening", "did_you_say", "did_you_say_words",
+                    "not_heard", "no_microphone", "spoken_words")
 
 
 class ContentError(Exception):
@@ -61,6 +65,13 @@ class Rule:
     setting: str = ""
 
 
+@dataclass(frozen=True)
+class Voice:
+    """Speech input settings: text pages that take spoken words, and tile synonyms."""
+    free_speech: tuple = ()
+    synonyms: dict = field(default_factory=dict)  # page id -> tile id -> phrases
+
+
 @dataclass
 class Content:
     pages: dict
@@ -69,6 +80,11 @@ class Content:
     screens: dict
     rules: list
     files: dict = field(default_factory=dict)
+    voice: Voice = field(default_factory=Voice)
+
+    def voice_phrases(self, page_id):
+        """{phrase: tile id} a pupil can say on a page of tiles."""
+        return page_phrases(self.pages[page_id], self.voice.synonyms.get(page_id))
 
     def spoken_texts(self):
         """Every phrase the kiosk can speak, for rendering audio ahead of time."""
@@ -238,8 +254,48 @@ def _load_rules(path, pages):
 def load_content(content_dir, symbols):
     """Read and check everything in content_dir; raise ContentError at the first fault."""
     content_dir = Path(content_dir)
-    files = {name: content_dir / f"{name}.toml" for name in ("pages", "messages", "urgency")}
+    files = {name: content_dir / f"{name}.toml"
+             for name in ("pages", "messages", "urgency", "voice")}
     pages, flow = _load_pages(files["pages"], symbols)
     controls, screens = _load_messages(files["messages"], symbols)
     rules = _load_rules(files["urgency"], pages)
-    return Content(pages, flow, controls, screens, rules, files)
+    voice = _load_voice(files["voice"], pages) if files["voice"].exists() else Voice()
+    return Content(pages, flow, controls, screens, rules, files, voice)
+
+
+def _phrase_list(where, value):
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise ContentError(f"{where}: expected a list of phrases")
+    return tuple(value)
+
+
+def _load_voice(path, pages):
+    """voice.toml is optional: without it pupils can say each tile's label and words."""
+    data = _read(path)
+    _check_keys(str(path), data, ("schema",), ("free_speech", "synonyms"))
+    if data["schema"] != 1:
+        raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+    free = _phrase_list(f"{path}: free_speech", data.get("free_speech", [])) \
+        if data.get("free_speech") else ()
+    for page_id in free:
+        page = pages.get(page_id)
+        if page is None or page.kind != "text" or page.field != "words":
+            raise ContentError(f"{path}: free_speech names '{page_id}', "
+                               "which is not a text page for the pupil's words")
+    synonyms = {}
+    for page_id, tiles in data.get("synonyms", {}).items():
+        where = f"{path}: synonyms.{page_id}"
+        page = pages.get(page_id)
+        if page is None or not page.tiles:
+            raise ContentError(f"{where}: no page '{page_id}' with tiles")
+        if not isinstance(tiles, dict):
+            raise ContentError(f"{where}: expected a table of tile = [phrases]")
+        for tile_id, phrases in tiles.items():
+            if page.tile(tile_id) is None:
+                raise ContentError(f"{where}: page '{page_id}' has no tile '{tile_id}'")
+            _phrase_list(f"{where}.{tile_id}", phrases)
+        for phrase, first, second in clashes(page, tiles):
+            raise ContentError(f"{where}: '{phrase}' would stand for both "
+                               f"'{first}' and '{second}'")
+        synonyms[page_id] = {tile_id: tuple(p) for tile_id, p in tiles.items()}
+    return Voice(free, synonyms)

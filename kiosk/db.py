@@ -79,8 +79,13 @@ def _m005_append_only(db):
             )
 
 
+def _m006_words_source(db):
+    # "" when typed; otherwise the engine that transcribed the pupil's spoken words.
+    db["reports"].add_column("words_source", str, not_null_default="")
+
+
 MIGRATIONS = [_m001_reports, _m002_report_events, _m003_notifications, _m004_users,
-              _m005_append_only]
+              _m005_append_only, _m006_words_source]
 
 
 def migrate(db):

@@ -2,4 +2,6 @@
 from flask_socketio import SocketIO
 
 # Threading mode: speech work blocks, and a school server has few clients.
-socketio = SocketIO(async_mode="threading")
+# async_handlers off: one client's events run in the order they arrive, which a
+# stream of audio chunks needs.
+socketio = SocketIO(async_mode="threading", async_handlers=False)

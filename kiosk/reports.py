@@ -11,7 +11,10 @@ from .triage import triage
 MAX_WORDS = 2000
 MAX_NAME = 80
 CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-FIELDS = {"client_id", "answers", "words", "name", "language"}
+FIELDS = {"client_id", "answers", "words", "name", "language", "words_source"}
+# Who turned the pupil's words into text: they typed them, or a recogniser heard
+# them and the pupil confirmed the transcript.
+WORDS_SOURCES = ("", "vosk", "pocketsphinx")
 
 
 class BadReport(ValueError):
@@ -25,6 +28,7 @@ class Submission:
     words: str
     name: str
     language: str
+    words_source: str = ""
 
 
 def _text(payload, key, limit):
@@ -81,9 +85,14 @@ def parse_submission(payload, content):
     if "answers" not in payload:
         raise BadReport("missing field 'answers'")
     language = _text(payload, "language", 16) or "en"
-    return Submission(client_id, _answers(payload["answers"], content),
-                      _text(payload, "words", MAX_WORDS), _text(payload, "name", MAX_NAME),
-                      language)
+    words_source = payload.get("words_source") or ""
+    if words_source not in WORDS_SOURCES:
+        raise BadReport("'words_source' must be 'vosk' or 'pocketsphinx' when the words "
+                        "were spoken, or left out when they were typed")
+    words = _text(payload, "words", MAX_WORDS)
+    return Submission(client_id, _answers(payload["answers"], content), words,
+                      _text(payload, "name", MAX_NAME), language,
+                      words_source if words else "")
 
 
 def choices_as_seen(content, answers):
@@ -123,7 +132,8 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
             "urgency": result.level, "reasons": json.dumps(result.reasons),
             "due_at": due_time_for(now, result.level, school).isoformat(),
             "choices": json.dumps(choices_as_seen(content, submission.answers)),
-            "words": submission.words, "name": submission.name, "status": "new",
+            "words": submission.words, "words_source": submission.words_source,
+            "name": submission.name, "status": "new",
         }
         reports = db["reports"]  # last_pk lives on this Table object only
         reports.insert(row)

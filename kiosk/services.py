@@ -1,4 +1,4 @@
-"""What the app loads once at start-up: content, symbols, school day, speech, live events."""
+"""What the app loads once at start-up: content, symbols, school day, speech, live events, voice."""
 from dataclasses import dataclass
 
 from flask import current_app
@@ -9,6 +9,7 @@ from .notify import SocketIOBroker
 from .schoolday import SchoolDay
 from .speech.tts import SpeechCache
 from .symbols import SymbolError, Symbols
+from .voice.service import VoiceService
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     school: SchoolDay
     speech: SpeechCache
     broker: object
+    voice: VoiceService
 
 
 def load_checked_content(config):
@@ -42,7 +44,8 @@ def init_app(app):
         speech.register(content.spoken_texts())
     app.extensions["kiosk"] = Services(
         content, symbols, error, SchoolDay.from_config(app.config["SCHOOL_DAY"]), speech,
-        app.config.get("BROKER") or SocketIOBroker(socketio))
+        app.config.get("BROKER") or SocketIOBroker(socketio),
+        VoiceService(app.instance_path, app.config["VOSK_MODEL"], app.config["VOICE_MAX_STREAMS"]))
 
 
 def services():

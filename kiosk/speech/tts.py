@@ -10,6 +10,7 @@ import queue
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -143,3 +144,18 @@ class SpeechCache:
 
     def _submit(self, key):
         return self.renderer.submit(self._phrases[key], self.voice, self.rate, self.path_for(key))
+
+    def speak_once(self, text, timeout=15):
+        """WAV bytes for a one-off phrase (a pupil's own words read back), never cached.
+
+        The file lives only in a private temporary folder for the moment it takes
+        to read it, so a pupil's words do not stay on disk.
+        """
+        with tempfile.TemporaryDirectory(prefix="kiosk-say-") as folder:
+            path = Path(folder) / "say.wav"
+            done = self.renderer.submit(text, self.voice, self.rate, path)
+            if not done.wait(timeout):
+                raise SpeechError("speech took too long to render")
+            if not path.exists():
+                raise SpeechError(done.error or "speech could not be rendered")
+            return path.read_bytes()

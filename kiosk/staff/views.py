@@ -44,6 +44,7 @@ def report(user, report_id):
         abort(404)
     return render_template(
         "staff/report.html", user=user, report=summary(row), words=row["words"],
+        words_source=row["words_source"],
         name=row["name"], groups=_grouped_choices(row), events=events_for(get_db(), report_id),
         timezone=current_app.config["SCHOOL_DAY"]["timezone"])
 

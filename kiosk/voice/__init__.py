@@ -1,0 +1,1 @@
+"""Speech input: offline recognition of what a pupil says, always confirmed."""

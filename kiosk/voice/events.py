@@ -1,0 +1,161 @@
+"""Socket.IO for speech input: a kiosk streams one utterance at a time and hears back.
+
+Protocol, namespace /voice:
+  start {page, rate: 16000, channels: 1, encoding: "s16le"} -> ack {ok, engine, mode} or {error}
+  audio <bytes>   about 100 ms of 16-bit mono PCM a time
+  stop            the pupil pressed Done: decide now
+  cancel          drop the utterance (page changed, Hide, reset)
+Server to kiosk:
+  partial {text}  words so far
+  heard {status: tile|words|not_heard, ...}   exactly one per start
+  readback <bytes>  WAV of the pupil's own words, to confirm them by ear
+Events for one kiosk are handled in order (async_handlers is off), and the
+audio is never kept: each chunk is fed to the recogniser and dropped.
+"""
+import logging
+import threading
+import time
+
+from flask import current_app, request
+from flask_socketio import emit
+
+from ..extensions import socketio
+from ..services import services
+from ..speech.tts import SpeechError
+from .engines import SAMPLE_RATE, VoiceUnavailable
+from .listener import Limits, Listener
+
+NAMESPACE = "/voice"
+REAP_EVERY = 0.5
+log = logging.getLogger(__name__)
+
+_streams = {}  # sid -> (listener, lock, app)
+_streams_lock = threading.Lock()
+_reaper = None
+
+
+def _mode(content, page_id):
+    """'tiles' or 'words' for a page a pupil may answer by voice; None otherwise."""
+    page = content.pages.get(page_id) if isinstance(page_id, str) else None
+    if page is None:
+        return None
+    if page.kind in ("start", "choice", "multi"):
+        return "tiles"
+    if page.kind == "text" and page_id in content.voice.free_speech:
+        return "words"
+    return None
+
+
+@socketio.on("connect", namespace=NAMESPACE)
+def connect(auth=None):
+    services().voice.ensure_started()
+    _start_reaper()
+
+
+@socketio.on("start", namespace=NAMESPACE)
+def start(data):
+    svc = services()
+    if svc.content is None:
+        return {"error": "the kiosk's content is not valid"}
+    if not isinstance(data, dict):
+        return {"error": "start needs {page, rate, channels, encoding}"}
+    if (data.get("rate"), data.get("channels"), data.get("encoding")) != (SAMPLE_RATE, 1, "s16le"):
+        return {"error": "audio must be 16 kHz, mono, 16-bit little-endian (s16le)"}
+    mode = _mode(svc.content, data.get("page"))
+    if mode is None:
+        return {"error": "this page cannot be answered by speaking"}
+    _close(request.sid)  # a new start replaces any utterance left open
+    phrases = svc.content.voice_phrases(data["page"]) if mode == "tiles" else None
+    limits = Limits(**current_app.config.get("VOICE_LIMITS", {}))
+    try:
+        listener = Listener(svc.voice.engine, phrases, limits)
+    except VoiceUnavailable as exc:
+        return {"error": f"speech input is busy or unavailable: {exc}"}
+    with _streams_lock:
+        _streams[request.sid] = (listener, threading.Lock(), current_app._get_current_object(),
+                                 data["page"])
+    return {"ok": True, "engine": listener.engine.name, "mode": mode}
+
+
+@socketio.on("audio", namespace=NAMESPACE)
+def audio(chunk):
+    stream = _streams.get(request.sid)
+    if stream is None:
+        return  # chunks in flight after the utterance ended: nothing to do
+    listener, lock, _, _ = stream
+    with lock:
+        partial = listener.feed(chunk)
+    if partial:
+        emit("partial", {"text": partial})
+    if listener.finished:
+        _conclude(request.sid)
+
+
+@socketio.on("stop", namespace=NAMESPACE)
+def stop(data=None):
+    stream = _streams.get(request.sid)
+    if stream is None:
+        return
+    listener, lock, _, _ = stream
+    with lock:
+        listener.finish()
+    _conclude(request.sid)
+
+
+@socketio.on("cancel", namespace=NAMESPACE)
+def cancel(data=None):
+    _close(request.sid)
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def disconnect(*args):
+    _close(request.sid)
+
+
+def _close(sid):
+    with _streams_lock:
+        stream = _streams.pop(sid, None)
+    if stream is not None:
+        listener, lock, _, _ = stream
+        with lock:
+            listener.close()
+
+
+def _conclude(sid):
+    """Send the one 'heard' event of an utterance, then the read-back of spoken words."""
+    with _streams_lock:
+        stream = _streams.pop(sid, None)
+    if stream is None:
+        return  # another thread concluded it first
+    listener, lock, app, page_id = stream
+    with lock:
+        listener.close()
+        outcome = listener.outcome
+    event = dict(outcome.as_event(), page=page_id)
+    socketio.emit("heard", event, to=sid, namespace=NAMESPACE)
+    if outcome.status == "words":
+        with app.app_context():
+            try:
+                wav = app.extensions["kiosk"].speech.speak_once(outcome.text)
+            except SpeechError as exc:
+                log.warning("Could not read spoken words back: %s", exc)
+                return
+        socketio.emit("readback", wav, to=sid, namespace=NAMESPACE)
+
+
+def _start_reaper():
+    """One background task ends streams that stopped sending or ran over time."""
+    global _reaper
+    with _streams_lock:
+        if _reaper is None:
+            _reaper = socketio.start_background_task(_reap)
+
+
+def _reap():
+    while True:
+        time.sleep(REAP_EVERY)
+        for sid, (listener, lock, _, _) in list(_streams.items()):
+            with lock:
+                listener.check_time()
+            if listener.finished:
+                _conclude(sid)

@@ -1,0 +1,84 @@
+"""Which engine recognises speech, loaded once in the background at start-up.
+
+vosk is used whenever a model is installed (or configured) and loads; until it
+has loaded, and whenever it cannot, pocketsphinx answers instead, so a missing
+or damaged model never stops a pupil from speaking or the server from starting.
+"""
+import logging
+import threading
+
+from .engines import PocketSphinxEngine, VoskEngine
+from .models import active_model, missing_parts
+
+log = logging.getLogger(__name__)
+
+
+class VoiceService:
+    def __init__(self, instance_path, configured_model="", max_streams=4):
+        self.model_path = active_model(instance_path, configured_model)
+        self.fallback = _pocketsphinx(max_streams)
+        self.vosk = None
+        self.vosk_problem = "" if self.model_path else "no vosk model installed"
+        self._loaded = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread = None
+
+    def start(self):
+        """Load models off the request path; returns the thread (tests may join it)."""
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self.load, name="voice-load",
+                                                daemon=True)
+                self._thread.start()
+        return self._thread
+
+    ensure_started = start
+
+    def load(self):
+        try:
+            self.fallback.warm()
+        except Exception as exc:  # logged, and the kiosk's tiles still work
+            log.error("pocketsphinx could not start: %s", exc)
+        if self.model_path is not None:
+            self.vosk, self.vosk_problem = load_vosk(self.model_path)
+            if self.vosk_problem:
+                log.warning("Speech input uses pocketsphinx: %s", self.vosk_problem)
+        self._loaded.set()
+
+    def wait_loaded(self, timeout=None):
+        return self._loaded.wait(timeout)
+
+    @property
+    def engine(self):
+        return self.vosk or self.fallback
+
+    def status(self):
+        engine = self.engine
+        return {"engine": engine.name, "model": engine.model,
+                "vosk_model": str(self.model_path) if self.model_path else "",
+                "vosk_problem": self.vosk_problem, "loading": not self._loaded.is_set()}
+
+
+_SPHINX = {}
+_SPHINX_LOCK = threading.Lock()
+
+
+def _pocketsphinx(max_streams):
+    """One pool of pocketsphinx decoders a process: every app in it uses the same model."""
+    with _SPHINX_LOCK:
+        if max_streams not in _SPHINX:
+            _SPHINX[max_streams] = PocketSphinxEngine(max_decoders=max_streams)
+        return _SPHINX[max_streams]
+
+
+def load_vosk(path):
+    """(engine, "") or (None, why not)."""
+    missing = missing_parts(path)
+    if not path.is_dir():
+        return None, f"vosk model folder {path} does not exist"
+    if missing:
+        return None, f"vosk model {path} is incomplete: missing {', '.join(missing)}"
+    try:
+        return VoskEngine(path), ""
+    except Exception as exc:  # vosk raises a bare Exception for a model it cannot read
+        return None, f"vosk model {path} could not be loaded ({exc})"

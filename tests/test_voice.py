@@ -1,0 +1,302 @@
+"""Speech input: real pocketsphinx on espeak-ng speech, through the real Socket.IO path."""
+import os
+import zipfile
+
+import pytest
+
+from kiosk.content import ContentError, load_content
+from kiosk.extensions import socketio
+from kiosk.voice import models
+from kiosk.voice.engines import PocketSphinxEngine
+from kiosk.voice.listener import Limits, Listener
+from kiosk.voice.phrases import match, normalise
+
+from speech_audio import chunks, noise, spoken
+
+AUDIO = {"rate": 16000, "channels": 1, "encoding": "s16le"}
+
+
+@pytest.fixture
+def voice(app):
+    """A kiosk's /voice connection."""
+    client = socketio.test_client(app, namespace="/voice")
+    assert client.is_connected("/voice")
+    yield client
+    if client.is_connected("/voice"):
+        client.disconnect(namespace="/voice")
+
+
+def start(client, page, **audio):
+    return client.emit("start", {"page": page, **AUDIO, **audio}, namespace="/voice",
+                       callback=True)
+
+
+def say(client, pcm, stop=True):
+    for chunk in chunks(pcm):
+        client.emit("audio", chunk, namespace="/voice")
+    if stop:
+        client.emit("stop", namespace="/voice")
+    return [(e["name"], e["args"][0]) for e in client.get_received("/voice")]
+
+
+def heard(events):
+    results = [args for name, args in events if name == "heard"]
+    assert len(results) == 1, events  # exactly one answer per utterance
+    return results[0]
+
+
+# -- phrases ---------------------------------------------------------------
+
+def test_phrases_are_normalised_like_what_is_heard():
+    assert normalise("Someone I don\u2019t know talked to me.") == "someone i don't know talked to me"
+    assert normalise("  No.  Skip! ") == "no skip"
+
+
+def test_a_phrase_maps_to_its_tile_and_a_shared_start_maps_to_none():
+    phrases = {"in a game": "game", "in an app": "app", "someone was unkind to me": "unkind"}
+    assert match("in a game", phrases) == ("game", 1.0)
+    assert match("someone was unkind", phrases) == ("unkind", 0.6)
+    assert match("in", phrases) == (None, 0.0)  # could be the start of two tiles
+    assert match("banana", phrases) == (None, 0.0)
+
+
+def test_the_same_phrase_for_two_tiles_is_a_content_error(tmp_path, symbols_and_content):
+    content_dir = symbols_and_content
+    path = content_dir / "voice.toml"
+    path.write_text(path.read_text().replace('no = ["no", "not safe"', 'no = ["yes", "not safe"'))
+    with pytest.raises(ContentError, match=r"voice.toml: synonyms.safe: 'yes' would stand for both 'yes' and 'no'"):
+        load_content(content_dir, _symbols())
+
+
+def test_free_speech_only_on_a_page_for_the_pupils_words(symbols_and_content):
+    path = symbols_and_content / "voice.toml"
+    path.write_text(path.read_text().replace('free_speech = ["more"]', 'free_speech = ["name"]'))
+    with pytest.raises(ContentError, match="free_speech names 'name'"):
+        load_content(symbols_and_content, _symbols())
+
+
+# -- the real server path ---------------------------------------------------
+
+def test_a_spoken_tile_is_heard_with_partial_results(voice):
+    assert start(voice, "what") == {"ok": True, "engine": "pocketsphinx", "mode": "tiles"}
+    events = say(voice, spoken("Someone was unkind to me."))
+    partials = [args["text"] for name, args in events if name == "partial"]
+    assert partials and partials[-1].startswith("someone")
+    assert heard(events) == {"status": "tile", "engine": "pocketsphinx", "page": "what",
+                             "tile": "unkind", "text": "someone was unkind to me",
+                             "confidence": 1.0}
+
+
+def test_the_end_of_speech_is_found_without_pressing_done(voice):
+    start(voice, "safe")
+    events = say(voice, spoken("Yes.", tail=1.2), stop=False)
+    assert heard(events).get("tile") == "yes", events
+
+
+def test_free_speech_is_transcribed_and_read_back(voice):
+    assert start(voice, "more")["mode"] == "words"
+    events = say(voice, spoken("I want to go home."))
+    result = heard(events)
+    assert result["status"] == "words" and result["text"] == "i want to go home"
+    readback = voice.get_received("/voice") or []
+    wav = [e["args"][0] for e in readback if e["name"] == "readback"]
+    wav = wav or [args for name, args in events if name == "readback"]
+    assert wav and wav[0][:4] == b"RIFF" and len(wav[0]) > 20000
+
+
+def test_audio_is_never_written_to_disk(app, voice):
+    before = {p for p in _files(app.instance_path)}
+    start(voice, "more")
+    say(voice, spoken("My friend is sad."))
+    after = {p for p in _files(app.instance_path)}
+    assert {p for p in after - before if not p.endswith(("-wal", "-shm"))} == set()
+
+
+@pytest.mark.parametrize("page,audio,message", [
+    ("what", {"rate": 44100}, "16 kHz, mono, 16-bit"),
+    ("what", {"channels": 2}, "16 kHz, mono, 16-bit"),
+    ("what", {"encoding": "f32le"}, "16 kHz, mono, 16-bit"),
+    ("review", {}, "this page cannot be answered by speaking"),
+    ("name", {}, "this page cannot be answered by speaking"),
+    ("nowhere", {}, "this page cannot be answered by speaking"),
+])
+def test_a_bad_start_is_refused_with_a_reason(voice, page, audio, message):
+    assert message in start(voice, page, **audio)["error"]
+
+
+@pytest.mark.parametrize("what,pcm,reason", [
+    ("silence", noise(16000 * 3), "silence"),
+    ("an odd number of bytes", b"\x01\x02\x03", "bad_audio"),
+    ("a chunk over the size cap", noise(16000), "bad_audio"),  # 1 s in one chunk
+    ("text instead of audio", "hello", "bad_audio"),
+])
+def test_bad_audio_is_not_heard_and_says_why(voice, what, pcm, reason):
+    start(voice, "what")
+    if isinstance(pcm, bytes) and len(pcm) > 3 and what != "a chunk over the size cap":
+        events = say(voice, pcm)
+    else:
+        voice.emit("audio", pcm, namespace="/voice")
+        voice.emit("stop", namespace="/voice")
+        events = [(e["name"], e["args"][0]) for e in voice.get_received("/voice")]
+    assert heard(events) == {"status": "not_heard", "engine": "pocketsphinx", "page": "what",
+                             "reason": reason}
+
+
+def test_a_stream_over_the_time_cap_is_ended(app, voice):
+    app.config["VOICE_LIMITS"] = {"max_tile_seconds": 2.0}
+    start(voice, "what")
+    events = say(voice, noise(16000 * 3, level=3000), stop=False)
+    assert heard(events)["reason"] == "too_long"
+
+
+def test_garbage_bytes_leave_the_kiosk_usable(voice):
+    start(voice, "safe")
+    result = heard(say(voice, os.urandom(32000)))
+    assert result["status"] in ("not_heard", "tile")  # noise may sound like a word: confirmed
+    assert start(voice, "safe")["ok"]
+    assert heard(say(voice, spoken("No.")))["tile"] == "no"
+
+
+def test_recognisers_are_freed_after_every_ending():
+    """With one recogniser, every way an utterance ends must give it back."""
+    engine = PocketSphinxEngine(max_decoders=1)
+    phrases = {"yes": "yes", "no": "no"}
+    clock = [0.0]
+    endings = [
+        lambda l: l.finish(),                           # Done pressed
+        lambda l: l.feed(b"\x01"),                      # bad audio
+        lambda l: (clock.__setitem__(0, 99.0), l.check_time()),  # stream went quiet
+        lambda l: l.close(),                            # disconnect / Hide
+        lambda l: [l.feed(c) for c in chunks(spoken("Yes."))],  # end of speech found
+    ]
+    for end in endings * 2:
+        clock[0] = 0.0
+        listener = Listener(engine, phrases, Limits(), clock=lambda: clock[0])
+        end(listener)
+        listener.close()
+    assert engine._made == 1
+
+
+def test_a_kiosk_that_disconnects_mid_stream_frees_its_recogniser(app):
+    app.config["VOICE_MAX_STREAMS"] = 1
+    first = socketio.test_client(app, namespace="/voice")
+    start(first, "what")
+    say(first, spoken("Someone was")[:16000], stop=False)
+    first.disconnect(namespace="/voice")
+    second = socketio.test_client(app, namespace="/voice")
+    assert start(second, "safe")["ok"]
+    assert heard(say(second, spoken("Yes.")))["tile"] == "yes"
+    second.disconnect(namespace="/voice")
+
+
+def test_a_spoken_report_records_that_the_words_were_transcribed(client, db):
+    from helpers import a_report
+    report = dict(a_report(), words="I do not want to go home", words_source="pocketsphinx")
+    assert client.post("/api/reports", json=report).status_code == 201
+    row = next(db.query("SELECT words, words_source FROM reports"))
+    assert row == {"words": "I do not want to go home", "words_source": "pocketsphinx"}
+    bad = dict(a_report(), words="x", words_source="a microphone")
+    response = client.post("/api/reports", json=bad)
+    assert response.status_code == 400 and "words_source" in response.get_json()["error"]
+
+
+# -- vosk models ------------------------------------------------------------
+
+def make_zip(path, files):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+MODEL_FILES = {"vosk-model-test/am/final.mdl": b"not really a model",
+               "vosk-model-test/conf/mfcc.conf": b"--sample-frequency=16000\n",
+               "vosk-model-test/graph/HCLG.fst": b"x"}
+
+
+def test_install_model_checks_the_zip_and_makes_it_active(tmp_path, runner):
+    instance = runner.app.instance_path
+    archive = make_zip(tmp_path / "model.zip", MODEL_FILES)
+    result = runner.invoke(args=["speech", "install-model", str(archive), "--no-load-check"])
+    assert result.exit_code == 0, result.output
+    assert "Installed vosk model 'vosk-model-test'" in result.output
+    assert (models.vosk_dir(instance) / "active").read_text().strip() == "vosk-model-test"
+    assert (models.vosk_dir(instance) / "models/vosk-model-test/am/final.mdl").exists()
+
+
+def test_a_model_vosk_cannot_load_is_refused_and_nothing_changes(tmp_path, runner):
+    archive = make_zip(tmp_path / "model.zip", MODEL_FILES)
+    result = runner.invoke(args=["speech", "install-model", str(archive)])
+    assert result.exit_code == 1
+    assert "vosk could not load the model" in result.output
+    vosk = models.vosk_dir(runner.app.instance_path)
+    assert not (vosk / "active").exists() and list((vosk / "models").iterdir()) == []
+
+
+@pytest.mark.parametrize("files,message", [
+    ({"vosk-model-test/README": b"hi"}, "not a vosk model, missing am/final.mdl"),
+    ({"../../evil/am/final.mdl": b"x"}, "unsafe path in zip"),
+    ({"/etc/evil": b"x"}, "unsafe path in zip"),
+])
+def test_bad_model_zips_are_refused(tmp_path, runner, files, message):
+    archive = make_zip(tmp_path / "model.zip", files)
+    result = runner.invoke(args=["speech", "install-model", str(archive), "--no-load-check"])
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_not_a_zip_is_refused(tmp_path, runner):
+    bogus = tmp_path / "model.zip"
+    bogus.write_bytes(b"PK\x03\x04 but then nothing sensible")
+    result = runner.invoke(args=["speech", "install-model", str(bogus)])
+    assert result.exit_code == 1 and "not a zip file" in result.output
+
+
+def test_status_names_the_engine_and_why_vosk_is_not_used(tmp_path, runner):
+    result = runner.invoke(args=["speech", "status"])
+    assert "Speech input engine: pocketsphinx" in result.output
+    assert "no vosk model installed" in result.output
+    archive = make_zip(tmp_path / "model.zip", MODEL_FILES)
+    runner.invoke(args=["speech", "install-model", str(archive), "--no-load-check"])
+    runner.app.extensions["kiosk"].voice.__init__(runner.app.instance_path)  # as after a restart
+    result = runner.invoke(args=["speech", "status"])
+    assert "Speech input engine: pocketsphinx" in result.output
+    assert "vosk-model-test could not be loaded" in result.output
+
+
+def test_a_damaged_vosk_model_falls_back_and_the_kiosk_still_hears(tmp_path, monkeypatch, clock):
+    from kiosk import create_app
+    broken = tmp_path / "broken-model"
+    for name, data in MODEL_FILES.items():
+        target = broken / name.split("/", 1)[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "VOSK_MODEL": str(broken)})
+    app.extensions["kiosk"].voice.load()
+    assert "could not be loaded" in app.extensions["kiosk"].voice.status()["vosk_problem"]
+    client = socketio.test_client(app, namespace="/voice")
+    assert start(client, "safe")["engine"] == "pocketsphinx"
+    assert heard(say(client, spoken("Yes.")))["tile"] == "yes"
+
+
+# -- helpers ------------------------------------------------------------------
+
+@pytest.fixture
+def symbols_and_content(tmp_path):
+    import shutil
+    from kiosk import PROJECT_ROOT
+    target = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", target)
+    return target
+
+
+def _symbols():
+    from kiosk import PROJECT_ROOT
+    from kiosk.symbols import Symbols
+    return Symbols(PROJECT_ROOT / "symbols")
+
+
+def _files(root):
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield os.path.join(folder, name)
