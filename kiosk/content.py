@@ -82,6 +82,17 @@ class Content:
     files: dict = field(default_factory=dict)
     voice: Voice = field(default_factory=Voice)
 
+    def voice_mode(self, page_id):
+        """How a pupil may answer a page by speaking: "tiles", "words", or None."""
+        page = self.pages.get(page_id) if isinstance(page_id, str) else None
+        if page is None:
+            return None
+        if page.kind in ("start",) + tuple(ANSWER_KINDS):
+            return "tiles"
+        if page.kind == "text" and page_id in self.voice.free_speech:
+            return "words"
+        return None
+
     def voice_phrases(self, page_id):
         """{phrase: tile id} a pupil can say on a page of tiles."""
         return page_phrases(self.pages[page_id], self.voice.synonyms.get(page_id))

@@ -40,4 +40,10 @@ def journey_data(content, symbols, speech, timing, limits):
         "screens": {k: _words(w, keys, symbols) for k, w in content.screens.items()},
         "timing": timing,
         "limits": limits,  # the server's own limits, so the text box stops where it would
+        # Pages a pupil may answer by speaking, and what the page loads to listen.
+        "voice": {
+            "pages": {pid: mode for pid in content.pages if (mode := content.voice_mode(pid))},
+            "socket_script": url_for("static", filename="vendor/socket.io.min.js"),
+            "worklet": url_for("pupil.static", filename="microphone.js"),
+        },
     }

@@ -34,18 +34,6 @@ _streams_lock = threading.Lock()
 _reaper = None
 
 
-def _mode(content, page_id):
-    """'tiles' or 'words' for a page a pupil may answer by voice; None otherwise."""
-    page = content.pages.get(page_id) if isinstance(page_id, str) else None
-    if page is None:
-        return None
-    if page.kind in ("start", "choice", "multi"):
-        return "tiles"
-    if page.kind == "text" and page_id in content.voice.free_speech:
-        return "words"
-    return None
-
-
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
     services().voice.ensure_started()
@@ -61,7 +49,7 @@ def start(data):
         return {"error": "start needs {page, rate, channels, encoding}"}
     if (data.get("rate"), data.get("channels"), data.get("encoding")) != (SAMPLE_RATE, 1, "s16le"):
         return {"error": "audio must be 16 kHz, mono, 16-bit little-endian (s16le)"}
-    mode = _mode(svc.content, data.get("page"))
+    mode = svc.content.voice_mode(data.get("page"))
     if mode is None:
         return {"error": "this page cannot be answered by speaking"}
     _close(request.sid)  # a new start replaces any utterance left open

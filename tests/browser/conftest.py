@@ -17,11 +17,16 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def playwright():
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -61,3 +66,22 @@ def another_dashboard(browser, server):
     yield lambda: pages.append(open_dashboard(browser, server)) or pages[-1]
     for page in pages:
         page.context.close()
+
+
+@pytest.fixture
+def launch_kiosk(playwright, server):
+    """Opens a kiosk in a Chromium of its own, started with extra flags (a fake microphone)."""
+    started = []
+
+    def launch(extra_args):
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=CHROMIUM_ARGS + extra_args)
+        started.append(chromium)
+        context = chromium.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)
+        page = context.new_page()
+        page.goto("/kiosk")
+        return page
+
+    yield launch
+    for chromium in started:
+        chromium.close()

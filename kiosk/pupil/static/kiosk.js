@@ -16,15 +16,26 @@
     queue = urls.filter(Boolean);
     playNext();
   }
+  let whenQuiet = null;  // run once the queue has finished speaking
   function playNext() {
     voice.pause();
     const url = queue.shift();
-    if (!url || !unlocked) return;
+    if (!url || !unlocked) return quiet();
     voice.src = url;
-    voice.play().catch(() => {});  // no speaker or audio blocked: the words are on screen
+    voice.play().catch(quiet);  // no speaker or audio blocked: the words are on screen
+  }
+  function quiet() {
+    const next = whenQuiet;
+    whenQuiet = null;
+    if (next) next();
+  }
+  function afterSpeaking(fn) {
+    whenQuiet = fn;
+    if (voice.paused && !queue.length) quiet();
+    setTimeout(() => { if (whenQuiet === fn) quiet(); }, 6000);  // never wait forever
   }
   voice.addEventListener("ended", playNext);
-  function stopSpeaking() { queue = []; voice.pause(); }
+  function stopSpeaking() { queue = []; whenQuiet = null; voice.pause(); }
   function preload(urls) {
     for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = url; }
   }
@@ -33,7 +44,7 @@
   let state;
   function freshState() {
     return { page: J.flow[0], answers: {}, words: "", name: "", skipped: {}, trail: [],
-             clientId: null, returnToReview: false, typing: false };
+             clientId: null, returnToReview: false, typing: false, wordsSource: "" };
   }
 
   function chosen(pageId) { return state.answers[pageId] || []; }
@@ -87,6 +98,7 @@
   // ---- pages ----
   function show(pageId, { speakPrompt = true } = {}) {
     stopTyping();
+    stopVoice();
     state.page = pageId;
     const page = J.pages[pageId];
     document.body.dataset.page = pageId;
@@ -97,6 +109,7 @@
     (RENDER[page.kind] || renderChoices)(page);
     setControl("back", J.controls.back);
     $("back").disabled = state.trail.length === 0 || page.kind === "urgent";
+    setControl("speak", J.controls.speak, !!KioskVoice.modeFor(pageId) && KioskVoice.supported());
     preload(page.tiles.map((t) => t.audio));
     if (speakPrompt) speak(page.prompt.audio);
     $("prompt").focus({ preventScroll: true });
@@ -186,7 +199,8 @@
         list.append(reviewRow(p, tiles.map((t) => el("span", { class: "chip" },
           symbol(t.symbol), el("span", {}, t.label))), tiles.map((t) => t.audio)));
       } else if (p.kind === "text" && state[p.field]) {
-        const label = p.field === "name" ? J.screens.your_name : J.screens.typed_words;
+        const label = p.field === "name" ? J.screens.your_name
+          : state.wordsSource ? J.screens.spoken_words : J.screens.typed_words;
         list.append(reviewRow(p, [el("span", { class: "chip words" }, symbol(label.symbol),
           el("span", {}, state[p.field]))], [label.audio]));
       }
@@ -226,8 +240,10 @@
       if ((p.kind === "choice" || p.kind === "multi") && chosen(id).length && pageApplies(p))
         answers[id] = chosen(id);
     }
-    return { client_id: state.clientId, answers, words: state.words.trim(),
-             name: state.name.trim(), language: document.documentElement.lang.slice(0, 2) };
+    const words = state.words.trim();
+    return { client_id: state.clientId, answers, words, name: state.name.trim(),
+             words_source: words ? state.wordsSource : "",
+             language: document.documentElement.lang.slice(0, 2) };
   }
 
   let sending = false;
@@ -291,6 +307,109 @@
     overlayTimer = null;
   }
 
+  // ---- speaking an answer: listen, then always confirm ----
+  const dialog = {
+    open(mode, symbolUrl, text, said, no, yes) {
+      $("voice-dialog").hidden = false;
+      $("voice-ring").className = "ring " + mode;
+      $("voice-symbol").src = symbolUrl || "";
+      $("voice-text").textContent = text;
+      $("voice-said").textContent = said;
+      for (const [id, words] of [["voice-no", no], ["voice-yes", yes]]) {
+        $(id).querySelector("img").src = words.symbol || "";
+        $(id).querySelector("span").textContent = words.text;
+      }
+      document.body.dataset.voice = mode;
+      $("voice-yes").focus();
+    },
+    close() {
+      $("voice-dialog").hidden = true;
+      delete document.body.dataset.voice;
+      $("voice-ring").style.removeProperty("--level");
+    },
+  };
+  let onVoiceYes = null;
+  let onVoiceNo = null;
+
+  function stopVoice() {
+    KioskVoice.stop();
+    dialog.close();
+  }
+
+  $("speak").addEventListener("click", () => {
+    const page = J.pages[state.page];
+    const mode = KioskVoice.modeFor(page.id);
+    if (!mode) return;
+    let microphone;
+    try {
+      microphone = KioskVoice.prepare();  // inside the tap, as iPad Safari requires
+    } catch (error) {
+      return voiceProblem();
+    }
+    microphone.catch(() => {});  // reported through listen()
+    dialog.open("starting", J.controls.speak.symbol, J.screens.listening.text, "",
+                J.controls.back, J.controls.stop_listening);
+    onVoiceNo = () => { stopVoice(); };
+    onVoiceYes = () => KioskVoice.done();
+    speak(J.controls.speak.audio);
+    // Open the microphone only once the kiosk has stopped talking.
+    afterSpeaking(() => KioskVoice.listen(page.id, {
+      listening() { $("voice-ring").className = "ring listening"; },
+      level(level) {
+        $("voice-ring").style.setProperty("--level", Math.min(1, level * 8).toFixed(2));
+      },
+      partial(text) { $("voice-said").textContent = text; },
+      heard(event) { heardAnswer(page, event); },
+      readback(blob) {
+        const url = URL.createObjectURL(blob);
+        queue.push(url);
+        if (voice.paused) playNext();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+      },
+      failed() { voiceProblem(); },
+    }, microphone));
+  });
+
+  function heardAnswer(page, event) {
+    if (event.status === "tile") {
+      const tile = page.tiles.find((t) => t.id === event.tile);
+      dialog.open("confirm", tile.symbol, J.screens.did_you_say.text, tile.label,
+                  J.controls.heard_wrong, J.controls.heard_right);
+      speak(J.screens.did_you_say.audio, tile.audio);
+      onVoiceYes = () => {
+        dialog.close();
+        const multi = page.kind === "multi";
+        if (multi && chosen(page.id).includes(tile.id)) return speak(tile.audio);
+        choose(page, tile, multi);
+      };
+    } else if (event.status === "words") {
+      dialog.open("confirm", J.controls.speak.symbol, J.screens.did_you_say_words.text,
+                  "\u201c" + event.text + "\u201d", J.controls.heard_wrong, J.controls.heard_right);
+      speak(J.screens.did_you_say_words.audio);  // the words themselves follow (readback)
+      onVoiceYes = () => {
+        dialog.close();
+        KioskVoice.stop();
+        state.words = state.words ? state.words + " " + event.text : event.text;
+        state.wordsSource = event.engine;
+        openTyping(page);
+      };
+    } else {
+      dialog.close();
+      showMessage(J.screens.not_heard, J.controls.done, hideOverlay);
+      speak(J.screens.not_heard.audio);
+      return;
+    }
+    onVoiceNo = () => { stopSpeaking(); stopVoice(); };
+  }
+
+  function voiceProblem() {
+    dialog.close();
+    showMessage(J.screens.no_microphone, J.controls.done, hideOverlay);
+    speak(J.screens.no_microphone.audio);
+  }
+  $("voice-yes").addEventListener("click", () => onVoiceYes && onVoiceYes());
+  $("voice-no").addEventListener("click", () => onVoiceNo && onVoiceNo());
+
   // ---- fixed controls ----
   $("back").addEventListener("click", () => {
     if (!state.trail.length) return;
@@ -298,6 +417,7 @@
     show(state.trail.pop());
   });
   $("get-adult").addEventListener("click", () => {
+    stopVoice();
     speak(J.screens.help.audio);
     showMessage(J.screens.help, J.controls.back, hideOverlay);
     fetch("/api/help", { method: "POST", cache: "no-store" }).catch(() => {});
@@ -317,6 +437,7 @@
 
   function hideNow() {
     stopSpeaking();
+    stopVoice();
     hideOverlay();
     state = freshState();
     $("app").hidden = true;
@@ -333,6 +454,7 @@
 
   function resetNow() {
     stopSpeaking();
+    stopVoice();
     // replace, not assign: no history entry, nothing for Back to bring back
     location.replace(location.pathname);
   }
@@ -381,6 +503,7 @@
     $("listen-symbol").src = J.controls.listen.symbol;
     $("listen").querySelector("span").textContent = J.controls.listen.text;
     $("unhide-label").textContent = J.screens.hidden.text;
+    KioskVoice.configure(J.voice);
     show(J.flow[0], { speakPrompt: false });
     armIdle();
   }

@@ -1,0 +1,72 @@
+"""A pupil answers by voice in real Chromium, through a fake microphone fed from a WAV
+of espeak-ng speech (Chromium's --use-file-for-fake-audio-capture), and confirms it."""
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from test_journey import heading, tap
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from speech_audio import spoken, wav_file  # noqa: E402
+
+
+@pytest.fixture
+def speaking_kiosk(tmp_path, launch_kiosk):
+    """A kiosk whose microphone hears the phrase the test gives, on a loop.
+
+    Chromium starts playing the file as soon as the page asks for the microphone,
+    while the kiosk is still saying "Speak. Say your answer.", so the phrase sits
+    after a few seconds of room noise and is fully heard once the kiosk listens.
+    """
+    def open_kiosk(phrase):
+        wav = wav_file(tmp_path / "microphone.wav", spoken(phrase, lead=6.0, tail=2.5))
+        return launch_kiosk(["--use-fake-ui-for-media-stream",
+                             "--use-fake-device-for-media-stream",
+                             f"--use-file-for-fake-audio-capture={wav}"])
+    return open_kiosk
+
+
+def test_a_pupil_answers_a_page_by_speaking_and_confirms(speaking_kiosk):
+    kiosk = speaking_kiosk("Someone asked me for pictures.")
+    tap(kiosk, "Start")
+    tap(kiosk, "Yes")
+    heading(kiosk, "What happened?")
+    tap(kiosk, "Speak")
+    dialog = kiosk.get_by_role("dialog")
+    expect(dialog).to_contain_text("I am listening")
+    expect(kiosk.locator("#voice-ring")).to_have_class("ring listening", timeout=10_000)
+    # The pupil is asked to confirm, with the tile's own words and symbol.
+    expect(dialog).to_contain_text("Did you say:", timeout=20_000)
+    expect(kiosk.locator("#voice-said")).to_have_text("Someone asked me for pictures")
+    symbol = kiosk.locator("#voice-symbol").get_attribute("src")
+    assert symbol.endswith("pictures.svg")
+    dialog.get_by_role("button", name="Yes").click()
+    expect(dialog).to_be_hidden()
+    expect(kiosk.get_by_role("button", name="Someone asked me for pictures")).to_have_attribute(
+        "aria-pressed", "true")
+    # The microphone is closed once the answer is heard.
+    assert kiosk.evaluate("KioskVoice.active") is False
+
+
+def test_saying_no_to_what_was_heard_leaves_the_page_unanswered(speaking_kiosk):
+    kiosk = speaking_kiosk("Yes, I am safe.")
+    tap(kiosk, "Start")
+    heading(kiosk, "Are you safe right now?")
+    tap(kiosk, "Speak")
+    dialog = kiosk.get_by_role("dialog")
+    expect(dialog).to_contain_text("Did you say:", timeout=20_000)
+    dialog.get_by_role("button", name="No").click()
+    expect(dialog).to_be_hidden()
+    heading(kiosk, "Are you safe right now?")  # nothing chosen: the pupil can tap instead
+
+
+def test_hide_while_listening_closes_the_microphone(speaking_kiosk):
+    kiosk = speaking_kiosk("Today.")
+    tap(kiosk, "Start")
+    tap(kiosk, "Speak")
+    expect(kiosk.get_by_role("dialog")).to_contain_text("I am listening")
+    kiosk.locator("#hide").click()  # Hide stays reachable while listening
+    expect(kiosk.locator("#voice-dialog")).to_be_hidden()
+    assert kiosk.evaluate("KioskVoice.active") is False
