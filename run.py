@@ -76,6 +76,8 @@ def main(argv=None):
     if not args.no_prerender:
         # Render every phrase once, off the request path, so the first tap is instant.
         threading.Thread(target=svc.speech.render_all, name="prerender", daemon=True).start()
+    # Load the speech recognition model now, in the background, not on a pupil's first word.
+    svc.voice.start()
     if not args.https:
         base = f"http://{args.host}:{args.port}"
         print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/", flush=True)
