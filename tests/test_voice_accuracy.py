@@ -8,17 +8,16 @@ page and `stop`, and the one `heard` result is checked against the tile.
 Measured on the default content (41 phrases on 9 pages, 82 utterances a voice):
 
     pocketsphinx   130 wpm  175 wpm   share
-    en-us            39/41    41/41   97.6%
-    en-us+m3         39/41    41/41   97.6%
-    en-us+f2         40/41    40/41   97.6%
-    en-gb            32/41    36/41   82.9%
-    en+f3            38/41    38-39   92.7-93.9%
-    en-gb-x-rp       33-34    34-35   81.7-84.1%
-    US voices                         97.6%  (240/246)  asserted >= 95%
-    overall                     91.7-92.1%  (451-453/492)  asserted >= 90%
+    en-us            40/41    41/41   98.8%
+    en-us+m3         40/41    41/41   98.8%
+    en-us+f2      40-41/41    40/41   97.6-98.8%
+    en-gb            33/41    35/41   82.9%
+    en+f3            37/41    38/41   91.5%
+    en-gb-x-rp       35/41    35/41   85.4%
+    US voices                         98.4-98.8%  (242-243/246)  asserted >= 95%
+    overall                           92.5-92.7%  (455-456/492)  asserted >= 90%
 
-A borderline utterance or two can come out differently from one run to the next
-(pocketsphinx, same audio, same order), hence the ranges. pocketsphinx's model is US
+pocketsphinx's model is US
 English, so British voices are heard less well. espeak-ng 1.51 ignores a variant
 after "en-gb" ("en-gb+f3" is the same audio as "en-gb"); "en+f3" is the British
 voice with a female variant.
