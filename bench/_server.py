@@ -83,12 +83,17 @@ def running_server(with_dsl=True):
             wait_ready(base_url, process, log_path)
             yield Server(base_url, instance_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process):
+    """End a server process politely, and for certain if it does not go."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def login(base_url, email=DSL_EMAIL, password=DSL_PASSWORD):

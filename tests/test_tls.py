@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store
 
 import run
-from bench._server import ROOT, free_port, instance_env, tail
+from bench._server import ROOT, free_port, instance_env, stop, tail
 from kiosk import tls
 
 NAMES = ["kiosk.school.example", "localhost", "127.0.0.1", "192.0.2.10", "::1"]
@@ -275,9 +275,4 @@ def test_run_py_serves_https_with_the_kiosk_ca(tmp_path):
         assert f"https://127.0.0.1:{port}/kiosk" in out_path.read_text()
         assert f"https://127.0.0.1:{port}/ca.pem" in out_path.read_text()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
