@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from kiosk.content import load_content  # noqa: E402
 from kiosk.symbols import Symbols  # noqa: E402
-from kiosk.voice.engines import PocketSphinxEngine, _Slot  # noqa: E402
+from kiosk.voice.engines import PocketSphinxEngine  # noqa: E402
 from kiosk.voice.listener import BYTES_PER_SECOND, FRAME_BYTES, Limits, Listener, rms  # noqa: E402
 from kiosk.voice.phrases import normalise  # noqa: E402
 from kiosk.voice.service import load_vosk  # noqa: E402
-from speech_audio import CHUNK, chunks, spoken  # noqa: E402
+from speech_audio import CHUNK, chunks, spoken, spoken_tiles  # noqa: E402
 
 LATENCY_GOAL_MS = 300
 ACCURACY_GOAL = 0.95
@@ -48,7 +48,6 @@ SENTENCES = (  # what a pupil might say on the free-speech page
     "A man sent me a message.",
     "I am scared to go to school.",
 )
-VOICE_PAGES = ("start", "choice", "multi")
 AUDIO = {"rate": 16000, "channels": 1, "encoding": "s16le"}
 CHUNK_SECONDS = CHUNK / BYTES_PER_SECOND
 LIMITS = Limits()
@@ -73,19 +72,10 @@ def default_content():
     return load_content(ROOT / "content", Symbols(ROOT / "symbols"))
 
 
-def spoken_tiles(content):
-    """(page id, {phrase: tile}, tile id, text): each tile's spoken words and label, once."""
-    cases = []
-    for page_id, page in content.pages.items():
-        if page.kind not in VOICE_PAGES:
-            continue
-        phrases = content.voice_phrases(page_id)
-        for tile in page.tiles:
-            said = {}
-            for text in (tile.say, tile.label):
-                said.setdefault(normalise(text), text)
-            cases += [(page_id, phrases, tile.id, text) for text in said.values()]
-    return cases
+def tile_cases(content):
+    """(page id, {phrase: tile}, tile id, text) for every tile phrase."""
+    return [(page, content.voice_phrases(page), tile, text)
+            for page, tile, text in spoken_tiles(content)]
 
 
 def speech_end(pcm):
@@ -127,13 +117,7 @@ def verdict(passed):
 class FwdflatSphinx(PocketSphinxEngine):
     """pocketsphinx with its second (fwdflat) pass on, which the kiosk leaves off."""
     name = "pocketsphinx+fwdflat"
-
-    def _take(self):
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            from pocketsphinx import Config, Decoder
-            return _Slot(Decoder(Config(loglevel="FATAL", fwdflat=True)))
+    decoder_options = {"fwdflat": True}
 
 
 def decode(engine, phrases, pcm):
@@ -482,7 +466,7 @@ def main():
         return memory_probe(args.memory_probe)
     sys.stdout.reconfigure(line_buffering=True)  # a long run shows each figure as it comes
     vosk_model = os.environ.get("KIOSK_VOSK_MODEL", "")
-    cases = spoken_tiles(default_content())
+    cases = tile_cases(default_content())
     print(f"Speech input, measured on the default content: {len(cases)} phrases on "
           f"{len({c[0] for c in cases})} pages, {len(SENTENCES)} free-speech sentences")
     passed = measure(PocketSphinxEngine(max_decoders=1), "", cases, args)

@@ -11,6 +11,7 @@ from .db import get_db
 from .services import load_checked_content, services
 from .users import ROLES, UserError, create_user
 from .voice import models
+from .voice.service import VoiceService
 
 
 @click.command("check-content")
@@ -85,8 +86,11 @@ def install_model_command(source, name, no_load_check):
 @speech_group.command("status")
 def status_command():
     """Say which speech recognition engine and model the kiosk will use, and why."""
-    voice = services().voice
-    voice.load()  # in this process only: the same checks the server makes at start
+    config = current_app.config
+    # What the server would use if started now: the same checks it makes at start.
+    voice = VoiceService(current_app.instance_path, config["VOSK_MODEL"],
+                         config["VOICE_MAX_STREAMS"])
+    voice.load()
     status = voice.status()
     click.echo(f"Speech input engine: {status['engine']} ({status['model']})")
     if status["vosk_model"] and not status["vosk_problem"]:

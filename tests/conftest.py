@@ -1,11 +1,13 @@
 """Fixtures: a fresh app on a real SQLite file in a temporary instance folder per test."""
+import shutil
 from datetime import datetime, timezone
 
 import pytest
 
-from kiosk import create_app
+from kiosk import PROJECT_ROOT, create_app
 from kiosk.db import get_db
 from kiosk.extensions import socketio
+from kiosk.symbols import Symbols
 from kiosk.users import create_user
 
 from helpers import DSL_EMAIL, DSL_PASSWORD, log_in
@@ -34,6 +36,19 @@ def app(tmp_path, monkeypatch, clock):
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     # VOSK_MODEL empty: the suite hears with pocketsphinx even where KIOSK_VOSK_MODEL is set.
     return create_app({"TESTING": True, "CLOCK": clock, "VOSK_MODEL": ""})
+
+
+@pytest.fixture
+def content_dir(tmp_path):
+    """A copy of the default content that a test may break."""
+    target = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", target)
+    return target
+
+
+@pytest.fixture
+def symbols():
+    return Symbols(PROJECT_ROOT / "symbols")
 
 
 @pytest.fixture

@@ -7,20 +7,6 @@ import pytest
 
 from kiosk import PROJECT_ROOT, create_app
 from kiosk.content import ContentError, load_content
-from kiosk.symbols import Symbols
-
-
-@pytest.fixture
-def content_dir(tmp_path):
-    """A copy of the default content that a test may break."""
-    target = tmp_path / "content"
-    shutil.copytree(PROJECT_ROOT / "content", target)
-    return target
-
-
-@pytest.fixture
-def symbols():
-    return Symbols(PROJECT_ROOT / "symbols")
 
 
 def edit(path, old, new):

@@ -33,6 +33,9 @@ class Heard:
 class PocketSphinxEngine:
     name = "pocketsphinx"
     min_word_confidence = 0.0  # a grammar match is judged by how much of it was heard
+    # fwdflat off: its second pass took about 100 ms at the end of an utterance and
+    # made free speech no better (bench/voice.py measures both).
+    decoder_options = {"fwdflat": False}
 
     def __init__(self, max_decoders=4):
         self.model = f"en-us, built in (pocketsphinx {metadata.version('pocketsphinx')})"
@@ -80,9 +83,7 @@ class PocketSphinxEngine:
             self._made += 1
         try:
             from pocketsphinx import Config, Decoder
-            # fwdflat off: its second pass took 100-200 ms at the end of an utterance
-            # and made free speech no better (bench/voice.py measures both).
-            return _Slot(Decoder(Config(loglevel="FATAL", fwdflat=False)))
+            return _Slot(Decoder(Config(loglevel="FATAL", **self.decoder_options)))
         except Exception:
             with self._lock:
                 self._made -= 1

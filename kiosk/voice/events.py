@@ -15,6 +15,7 @@ audio is never kept: each chunk is fed to the recogniser and dropped.
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 
 from flask import current_app, request
 from flask_socketio import emit
@@ -29,14 +30,25 @@ NAMESPACE = "/voice"
 REAP_EVERY = 0.5
 log = logging.getLogger(__name__)
 
-_streams = {}  # sid -> (listener, lock, app)
+
+@dataclass
+class Stream:
+    """One kiosk's open utterance. The lock keeps the reaper and the kiosk's own
+    events from using the listener at the same moment."""
+    listener: Listener
+    page: str
+    speech: object  # the app's speech cache, to read spoken words back
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_streams = {}  # sid -> Stream
 _streams_lock = threading.Lock()
 _reaper = None
 
 
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
-    services().voice.ensure_started()
+    services().voice.start()
     _start_reaper()
 
 
@@ -60,8 +72,7 @@ def start(data):
     except VoiceUnavailable as exc:
         return {"error": f"speech input is busy or unavailable: {exc}"}
     with _streams_lock:
-        _streams[request.sid] = (listener, threading.Lock(), current_app._get_current_object(),
-                                 data["page"])
+        _streams[request.sid] = Stream(listener, data["page"], svc.speech)
     return {"ok": True, "engine": listener.engine.name, "mode": mode}
 
 
@@ -70,12 +81,11 @@ def audio(chunk):
     stream = _streams.get(request.sid)
     if stream is None:
         return  # chunks in flight after the utterance ended: nothing to do
-    listener, lock, _, _ = stream
-    with lock:
-        partial = listener.feed(chunk)
+    with stream.lock:
+        partial = stream.listener.feed(chunk)
     if partial:
         emit("partial", {"text": partial})
-    if listener.finished:
+    if stream.listener.finished:
         _conclude(request.sid)
 
 
@@ -84,9 +94,8 @@ def stop(data=None):
     stream = _streams.get(request.sid)
     if stream is None:
         return
-    listener, lock, _, _ = stream
-    with lock:
-        listener.finish()
+    with stream.lock:
+        stream.listener.finish()
     _conclude(request.sid)
 
 
@@ -101,33 +110,29 @@ def disconnect(*args):
 
 
 def _close(sid):
+    """Forget a kiosk's utterance and free its recogniser; returns it, or None."""
     with _streams_lock:
         stream = _streams.pop(sid, None)
     if stream is not None:
-        listener, lock, _, _ = stream
-        with lock:
-            listener.close()
+        with stream.lock:
+            stream.listener.close()
+    return stream
 
 
 def _conclude(sid):
     """Send the one 'heard' event of an utterance, then the read-back of spoken words."""
-    with _streams_lock:
-        stream = _streams.pop(sid, None)
+    stream = _close(sid)
     if stream is None:
         return  # another thread concluded it first
-    listener, lock, app, page_id = stream
-    with lock:
-        listener.close()
-        outcome = listener.outcome
-    event = dict(outcome.as_event(), page=page_id)
-    socketio.emit("heard", event, to=sid, namespace=NAMESPACE)
+    outcome = stream.listener.outcome
+    socketio.emit("heard", dict(outcome.as_event(), page=stream.page), to=sid,
+                  namespace=NAMESPACE)
     if outcome.status == "words":
-        with app.app_context():
-            try:
-                wav = app.extensions["kiosk"].speech.speak_once(outcome.text)
-            except SpeechError as exc:
-                log.warning("Could not read spoken words back: %s", exc)
-                return
+        try:
+            wav = stream.speech.speak_once(outcome.text)
+        except SpeechError as exc:
+            log.warning("Could not read spoken words back: %s", exc)
+            return
         socketio.emit("readback", wav, to=sid, namespace=NAMESPACE)
 
 
@@ -142,8 +147,8 @@ def _start_reaper():
 def _reap():
     while True:
         time.sleep(REAP_EVERY)
-        for sid, (listener, lock, _, _) in list(_streams.items()):
-            with lock:
-                listener.check_time()
-            if listener.finished:
+        for sid, stream in list(_streams.items()):
+            with stream.lock:
+                stream.listener.check_time()
+            if stream.listener.finished:
                 _conclude(sid)

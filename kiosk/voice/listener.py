@@ -92,12 +92,13 @@ class Listener:
             return self._give_up("bad_audio")
         if len(chunk) % 2 or len(chunk) > self.limits.max_chunk_bytes:
             return self._give_up("bad_audio")
+        chunk = bytes(chunk)
         self.last_chunk = self.clock()
         self._received += len(chunk)
         if self._received > self.max_seconds * BYTES_PER_SECOND:
             return self._give_up("too_long")
-        self._judge_loudness(bytes(chunk))
-        self._recogniser.accept(bytes(chunk))
+        self._judge_loudness(chunk)
+        self._recogniser.accept(chunk)
         if self._speech_bytes and self._quiet_bytes >= self.limits.end_silence_seconds * BYTES_PER_SECOND:
             self.finish()
             return ""

@@ -19,7 +19,6 @@ class VoiceService:
         self.fallback = _pocketsphinx(max_streams)
         self.vosk = None
         self.vosk_problem = "" if self.model_path else "no vosk model installed"
-        self._loaded = threading.Event()
         self._start_lock = threading.Lock()
         self._thread = None
 
@@ -32,8 +31,6 @@ class VoiceService:
                 self._thread.start()
         return self._thread
 
-    ensure_started = start
-
     def load(self):
         try:
             self.fallback.warm()
@@ -43,10 +40,6 @@ class VoiceService:
             self.vosk, self.vosk_problem = load_vosk(self.model_path)
             if self.vosk_problem:
                 log.warning("Speech input uses pocketsphinx: %s", self.vosk_problem)
-        self._loaded.set()
-
-    def wait_loaded(self, timeout=None):
-        return self._loaded.wait(timeout)
 
     @property
     def engine(self):
@@ -56,7 +49,7 @@ class VoiceService:
         engine = self.engine
         return {"engine": engine.name, "model": engine.model,
                 "vosk_model": str(self.model_path) if self.model_path else "",
-                "vosk_problem": self.vosk_problem, "loading": not self._loaded.is_set()}
+                "vosk_problem": self.vosk_problem}
 
 
 _SPHINX = {}
@@ -73,9 +66,9 @@ def _pocketsphinx(max_streams):
 
 def load_vosk(path):
     """(engine, "") or (None, why not)."""
-    missing = missing_parts(path)
     if not path.is_dir():
         return None, f"vosk model folder {path} does not exist"
+    missing = missing_parts(path)
     if missing:
         return None, f"vosk model {path} is incomplete: missing {', '.join(missing)}"
     try:
