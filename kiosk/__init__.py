@@ -66,6 +66,28 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SCHOOL_NAME="",
+        # Staff login: idle sessions end; repeated failures lock the account for a while.
+        STAFF_IDLE_MINUTES=30,
+        LOCKOUT_ATTEMPTS=5,
+        LOCKOUT_MINUTES=15,
+        # Kiosks: how long an enrolment code works; wrong staff PINs before a pause.
+        KIOSK_ENROL_HOURS=24,
+        KIOSK_PIN_ATTEMPTS=5,
+        KIOSK_PIN_LOCK_MINUTES=5,
+        # Escalation ladder (escalation.py): who is told, how many minutes after the
+        # report's due time it is still not acknowledged.
+        ESCALATION={
+            "urgent": [{"to": "deputy", "after_minutes": 0}, {"to": "head", "after_minutes": 10}],
+            "same-day": [{"to": "deputy", "after_minutes": 0},
+                         {"to": "head", "after_minutes": 30}],
+        },
+        ESCALATION_CHECK_SECONDS=30,
+        # Email for escalations, e.g. {"host": "smtp.school.example", "port": 587,
+        # "starttls": True, "username": "...", "password": "...", "from": "dsl-alerts@..."}.
+        # None: dashboards only. BASE_URL makes the link in the email.
+        SMTP=None,
+        BASE_URL="",
         CLOCK=utc_now,
     )
     if test_config is None:

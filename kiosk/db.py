@@ -1,4 +1,5 @@
 """The database: one sqlite-utils connection per request, schema by migrations."""
+import contextlib
 import sqlite3
 
 import click
@@ -16,6 +17,26 @@ def connect(path):
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
+
+
+@contextlib.contextmanager
+def writing(db):
+    """A transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+    Reads inside it see the latest commit and no other writer can slip in between,
+    which the audit chain and case checks ("is it closed?") rely on. Nested, it is a
+    savepoint inside the caller's transaction."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.execute("COMMIT")
 
 
 def get_db():
@@ -72,11 +93,7 @@ def _m004_users(db):
 def _m005_append_only(db):
     # Records are never changed or removed; corrections are new entries.
     for table in ("report_events", "notifications"):
-        for action in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+        _append_only(db, table)
 
 
 def _m006_words_source(db):
@@ -84,8 +101,82 @@ def _m006_words_source(db):
     db["reports"].add_column("words_source", str, not_null_default="")
 
 
+def _m007_staff_security(db):
+    # Two-factor codes, lockout and "log out everywhere" (sessions live server-side).
+    users = db["users"]
+    users.add_column("name", str, not_null_default="")
+    users.add_column("totp_secret", str, not_null_default="")
+    users.add_column("totp_last_step", int, not_null_default=0)  # a code is used once
+    users.add_column("failed_logins", int, not_null_default=0)
+    users.add_column("locked_until", str, not_null_default="")
+    users.add_column("active", int, not_null_default=1)
+    db["staff_sessions"].create(
+        {"id": int, "token_hash": str, "user_id": int, "created_at": str, "last_seen": str,
+         "ended_at": str, "ended_why": str},
+        pk="id", not_null={"token_hash", "user_id", "created_at", "last_seen"},
+        foreign_keys=[("user_id", "users", "id")])
+    db["staff_sessions"].create_index(["token_hash"], unique=True)
+    db["staff_sessions"].create_index(["user_id"])
+
+
+def _m008_audit(db):
+    # Tamper-evident: each entry's hash covers the previous entry's hash (audit.py).
+    db["audit"].create(
+        {"id": int, "at": str, "user_id": int, "actor": str, "role": str, "action": str,
+         "target": str, "detail": str, "ip": str, "prev_hash": str, "hash": str},
+        pk="id", not_null={"at", "actor", "action", "prev_hash", "hash"})
+    _append_only(db, "audit")
+
+
+def _m009_kiosks(db):
+    db["kiosks"].create(
+        {"id": int, "name": str, "place": str, "created_at": str, "created_by": str,
+         "enrol_code_hash": str, "enrol_expires": str, "token_hash": str,
+         "enrolled_at": str, "revoked_at": str, "pin_failures": int,
+         "pin_locked_until": str},
+        pk="id", not_null={"name", "created_at"},
+        defaults={"place": "", "enrol_code_hash": "", "enrol_expires": "", "token_hash": "",
+                  "enrolled_at": "", "revoked_at": "", "pin_failures": 0,
+                  "pin_locked_until": "", "created_by": ""})
+    db["kiosks"].create_index(["name"], unique=True)
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["reports"].add_column("kiosk_id", int)
+
+
+# Once stored, what a report says never changes; only its case state moves on.
+REPORT_RECORD = ("client_id", "created_at", "source", "kiosk", "kiosk_id", "language",
+                 "urgency", "reasons", "due_at", "choices", "words", "words_source", "name",
+                 "reported_by", "happened")
+
+
+def _m010_cases(db):
+    db["report_events"].add_column("corrects", int)  # the entry this one corrects
+    reports = db["reports"]
+    for column, kind in (("owner_id", int), ("pupil_id", int), ("merged_into", int),
+                         ("closed_at", str), ("reported_by", int), ("happened", str)):
+        reports.add_column(column, kind)
+    db["pupils"].create(
+        {"id": int, "name": str, "year_group": str, "created_at": str, "created_by": int},
+        pk="id", not_null={"name", "created_at"})
+    db["pupils"].create_index(["name"])
+    db.execute(
+        f"CREATE TRIGGER reports_record_fixed BEFORE UPDATE OF {', '.join(REPORT_RECORD)} "
+        "ON reports BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
+    db.execute("CREATE TRIGGER reports_no_delete BEFORE DELETE ON reports "
+               "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be deleted'); END")
+
+
+def _append_only(db, table):
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+        )
+
+
 MIGRATIONS = [_m001_reports, _m002_report_events, _m003_notifications, _m004_users,
-              _m005_append_only, _m006_words_source]
+              _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
+              _m009_kiosks, _m010_cases]
 
 
 def migrate(db):

@@ -6,7 +6,11 @@ from datetime import datetime, timezone
 from werkzeug.security import check_password_hash, generate_password_hash
 
 ROLES = ("dsl", "deputy", "head", "staff", "it")
-READER_ROLES = ("dsl", "deputy", "head")  # may read reports
+ROLE_NAMES = {"dsl": "Designated Safeguarding Lead", "deputy": "Deputy DSL",
+              "head": "Head teacher", "staff": "Staff", "it": "School IT"}
+READER_ROLES = ("dsl", "deputy", "head")  # may read reports; log in with a TOTP code too
+SIGN_OFF_ROLE = "head"  # signs off decisions not to refer
+ADMIN_ROLE = "it"       # users, kiosks, settings; never report content
 MIN_PASSWORD = 12
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
