@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Set up this machine for the kiosk: Debian packages, then Python packages.
-#   ./setup.sh          what the server needs (espeak-ng for speech)
+#   ./setup.sh          what the server needs (espeak-ng for speech, a font for PDFs)
 #   ./setup.sh --test   also what the tests need (Chromium for browser tests, sox)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(espeak-ng libespeak-ng1)
+packages=(espeak-ng libespeak-ng1 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium sox)
 fi
