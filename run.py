@@ -3,7 +3,7 @@ import argparse
 import sys
 import threading
 
-from kiosk import create_app, tls
+from kiosk import create_app, escalation, tls
 from kiosk.extensions import socketio
 
 
@@ -78,6 +78,8 @@ def main(argv=None):
         threading.Thread(target=svc.speech.render_all, name="prerender", daemon=True).start()
     # Load the speech recognition model now, in the background, not on a pupil's first word.
     svc.voice.start()
+    # Escalate reports nobody has acknowledged in time, from now until the server stops.
+    escalation.start(app)
     if not args.https:
         base = f"http://{args.host}:{args.port}"
         print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/", flush=True)

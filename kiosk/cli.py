@@ -104,3 +104,5 @@ def status_command():
 def init_app(app):
     for command in (check_content_command, create_user_command, speech_group):
         app.cli.add_command(command)
+    from .cli_escalation import register; register(app)  # noqa: E702
+    from .cli_kiosks import register as register_kiosks; register_kiosks(app)  # noqa: E702

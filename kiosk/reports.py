@@ -116,11 +116,16 @@ def summary(report):
         "status": report["status"], "source": report["source"],
         "what": [c["label"] for c in choices if c["page"].startswith("what")],
         "named": bool(report["name"]), "has_words": bool(report["words"]),
+        "kiosk": report["kiosk"],
     }
 
 
-def store_report(db, content, submission, now, school, settings=None, source="kiosk"):
-    """Store a report durably, once per client id. Returns (report, notification or None)."""
+def store_report(db, content, submission, now, school, settings=None, source="kiosk",
+                 kiosk=None, reported_by=None, happened=""):
+    """Store a report durably, once per client id. Returns (report, notification or None).
+
+    kiosk: the sending kiosk's row; reported_by and happened: the staff member who logged
+    a concern a pupil told them, and when they say it happened."""
     with db.atomic():
         existing = find_by_client_id(db, submission.client_id)
         if existing:
@@ -128,12 +133,14 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
         result = triage(content.rules, submission.answers, submission.words, settings)
         row = {
             "client_id": submission.client_id, "created_at": now.isoformat(),
-            "source": source, "kiosk": "", "language": submission.language,
+            "source": source, "kiosk": kiosk["name"] if kiosk else "",
+            "kiosk_id": kiosk["id"] if kiosk else None, "language": submission.language,
             "urgency": result.level, "reasons": json.dumps(result.reasons),
             "due_at": due_time_for(now, result.level, school).isoformat(),
             "choices": json.dumps(choices_as_seen(content, submission.answers)),
             "words": submission.words, "words_source": submission.words_source,
             "name": submission.name, "status": "new",
+            "reported_by": reported_by, "happened": happened,
         }
         reports = db["reports"]  # last_pk lives on this Table object only
         reports.insert(row)

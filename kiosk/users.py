@@ -1,9 +1,11 @@
-"""Staff accounts: creating them and checking a password."""
+"""Staff accounts: roles, passwords, authenticator secrets. Changes end old sessions."""
 import functools
 import re
 from datetime import datetime, timezone
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import sessions, totp
 
 ROLES = ("dsl", "deputy", "head", "staff", "it")
 ROLE_NAMES = {"dsl": "Designated Safeguarding Lead", "deputy": "Deputy DSL",
@@ -11,7 +13,11 @@ ROLE_NAMES = {"dsl": "Designated Safeguarding Lead", "deputy": "Deputy DSL",
 READER_ROLES = ("dsl", "deputy", "head")  # may read reports; log in with a TOTP code too
 SIGN_OFF_ROLE = "head"  # signs off decisions not to refer
 ADMIN_ROLE = "it"       # users, kiosks, settings; never report content
+# Who may give which role from the web pages. IT runs accounts but must not be able to
+# make itself a reader; only the DSL or the head can bring someone into the DSL team.
+GRANTS = {"it": ("staff", "it"), "dsl": ROLES, "head": ROLES}
 MIN_PASSWORD = 12
+MAX_NAME = 80
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -22,35 +28,117 @@ def _dummy_hash():
 
 
 class UserError(ValueError):
-    """A staff account that cannot be created, with the reason."""
+    """An account change that cannot be made, with the reason."""
 
 
-def create_user(db, email, password, role):
-    """Add a staff account; the password is stored only as a scrypt hash."""
-    email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise UserError(f"'{email}' is not an email address")
+def _now(now):
+    return (now or datetime.now(timezone.utc)).isoformat()
+
+
+def _check_password(password):
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
+
+
+def _check_role(role):
     if role not in ROLES:
         raise UserError(f"role must be one of: {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password must be at least {MIN_PASSWORD} characters")
+
+
+def create_user(db, email, password, role, name="", now=None):
+    """Add an account; the password is kept only as a scrypt hash. Readers get a TOTP secret."""
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise UserError(f"'{email}' is not an email address")
+    _check_role(role)
+    _check_password(password)
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise UserError(f"the name is too long: at most {MAX_NAME} characters")
     if find_user(db, email):
         raise UserError(f"a user {email} already exists")
-    db["users"].insert({"email": email, "role": role,
+    db["users"].insert({"email": email, "role": role, "name": name,
                         "password_hash": generate_password_hash(password, method="scrypt"),
-                        "created_at": datetime.now(timezone.utc).isoformat()})
+                        "totp_secret": totp.new_secret() if role in READER_ROLES else "",
+                        "created_at": _now(now)})
     return find_user(db, email)
 
 
 def find_user(db, email):
-    return next(db.query("SELECT * FROM users WHERE email = ?", [email.strip().lower()]), None)
+    return next(db.query("SELECT * FROM users WHERE email = ?",
+                         [(email or "").strip().lower()]), None)
 
 
 def get_user(db, user_id):
     return next(db.query("SELECT * FROM users WHERE id = ?", [user_id]), None)
 
 
-def authenticate(db, email, password):
+def list_users(db):
+    return list(db.query("SELECT * FROM users ORDER BY active DESC, role, email"))
+
+
+def users_with_role(db, role):
+    return list(db.query("SELECT * FROM users WHERE role = ? AND active = 1 ORDER BY email",
+                         [role]))
+
+
+def authenticator_uri(user, issuer):
+    """The otpauth:// link for this account's authenticator app."""
+    return totp.provisioning_uri(user["totp_secret"], user["email"], issuer)
+
+
+def _require(db, user_id):
+    user = get_user(db, user_id)
+    if user is None:
+        raise UserError(f"there is no user {user_id}")
+    return user
+
+
+def set_role(db, user_id, role, now=None):
+    """Change a role: the user is logged out everywhere, and a new reader needs a TOTP secret."""
+    _check_role(role)
+    user = _require(db, user_id)
+    changes = {"role": role}
+    if role in READER_ROLES and not user["totp_secret"]:
+        changes["totp_secret"] = totp.new_secret()
+    db["users"].update(user_id, changes)
+    sessions.end_all(db, user_id, now, "role changed")
+    return get_user(db, user_id)
+
+
+def set_password(db, user_id, password, now=None):
+    """A new password logs the user out everywhere."""
+    _check_password(password)
+    _require(db, user_id)
+    db["users"].update(user_id, {"password_hash": generate_password_hash(password, method="scrypt"),
+                                 "failed_logins": 0, "locked_until": ""})
+    sessions.end_all(db, user_id, now, "password changed")
+
+
+def reset_authenticator(db, user_id, now=None):
+    """A new TOTP secret (a lost phone); the old app stops working at once."""
+    user = _require(db, user_id)
+    if user["role"] not in READER_ROLES:
+        raise UserError("only the DSL team and the head log in with an authenticator app")
+    db["users"].update(user_id, {"totp_secret": totp.new_secret(), "totp_last_step": 0})
+    sessions.end_all(db, user_id, now, "authenticator reset")
+    return get_user(db, user_id)
+
+
+def set_active(db, user_id, active, now=None):
+    """Switch an account off (it keeps its history) or back on."""
+    _require(db, user_id)
+    db["users"].update(user_id, {"active": 1 if active else 0})
+    if not active:
+        sessions.end_all(db, user_id, now, "account switched off")
+
+
+def unlock(db, user_id):
+    _require(db, user_id)
+    db["users"].update(user_id, {"failed_logins": 0, "locked_until": ""})
+
+
+def password_matches(db, email, password):
     """The user if the email and password match, else None (same work either way)."""
     user = find_user(db, email or "")
     if user is None:

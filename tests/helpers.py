@@ -10,13 +10,46 @@ def csrf_from(response):
     return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
-def log_in(client, email=DSL_EMAIL, password=DSL_PASSWORD):
+def log_in(client, email=DSL_EMAIL, password=DSL_PASSWORD, code=None):
+    """Log in as a person would: the password, then for readers the authenticator code.
+
+    The code is worked out from the account's secret, as the phone app would, unless a
+    test gives one; the answer to the last step is returned."""
     token = csrf_from(client.get("/staff/login"))
-    return client.post("/staff/login", data={"email": email, "password": password,
-                                             "csrf_token": token})
+    response = client.post("/staff/login", data={"email": email, "password": password,
+                                                 "csrf_token": token})
+    if response.status_code != 302 or "/staff/login/code" not in response.location:
+        return response
+    form = client.get("/staff/login/code")
+    return client.post("/staff/login/code", data={
+        "code": code or authenticator_code(client.application, email),
+        "csrf_token": csrf_from(form)})
+
+
+def authenticator_code(app, email):
+    """The code an authenticator app would show now that has not been used yet."""
+    from kiosk import totp
+    from kiosk.db import get_db
+    from kiosk.users import find_user
+    with app.app_context():
+        user = find_user(get_db(), email)
+    now = totp.step_at(app.config["CLOCK"]())
+    # The app clock may stand still in a test; a phone's code for the next period is
+    # accepted too (clock drift), so a second login at the same instant still works.
+    step = max(now - totp.WINDOW, user["totp_last_step"] + 1)
+    return totp.code_for(user["totp_secret"], step)
 
 
 def a_report(**answers):
     """A submission as the kiosk sends it."""
     return {"client_id": str(uuid.uuid4()),
             "answers": answers or {"safe": ["yes"], "what": ["unkind"], "when": ["today"]}}
+
+
+def enrol_device(client, code):
+    """Make a test client a kiosk device: open the enrolment link, then confirm."""
+    page = client.get(f"/enrol?code={code}")
+    assert page.status_code == 200, page.get_data(as_text=True)
+    response = client.post("/enrol", data={"code": code, "csrf_token": csrf_from(page)})
+    assert response.status_code == 303 and response.location.endswith("/kiosk")
+    return response

@@ -6,7 +6,8 @@ def _audio(keys, text):
     return url_for("pupil.audio", key=keys[text]) if text else ""
 
 
-def _symbol(symbols, concept):
+def symbol_url(symbols, concept):
+    """Where the device fetches the symbol for a concept (the default pack fills gaps)."""
     pack, file_name = symbols.locate(concept)
     return url_for("pupil.symbol", pack=pack, file_name=file_name)
 
@@ -14,7 +15,7 @@ def _symbol(symbols, concept):
 def _words(words, keys, symbols):
     item = {"text": words.text, "audio": _audio(keys, words.say)}
     if words.concept:
-        item["symbol"] = _symbol(symbols, words.concept)
+        item["symbol"] = symbol_url(symbols, words.concept)
     return item
 
 
@@ -25,7 +26,7 @@ def _page(page, keys, symbols):
         "note": _words(page.note, keys, symbols) if page.note else None,
         "show_if": list(page.show_if),
         "tiles": [{"id": t.id, "label": t.label, "audio": _audio(keys, t.say),
-                   "symbol": _symbol(symbols, t.concept), "go": t.go, "opens": t.opens}
+                   "symbol": symbol_url(symbols, t.concept), "go": t.go, "opens": t.opens}
                   for t in page.tiles],
     }
 

@@ -1,13 +1,15 @@
 """Pupil routes. Nothing here returns a stored report: a kiosk can only add one."""
 from flask import abort, current_app, jsonify, render_template, request, send_file
 
-from .. import notify
+from .. import kiosks, notify
 from ..db import get_db
 from ..reports import MAX_NAME, MAX_WORDS, BadReport, parse_submission, store_report
 from ..services import services
 from ..speech.tts import SpeechError
 from . import bp
+from .enrol import enrolled_kiosk, not_a_kiosk_page
 from .journey import journey_data
+from .unlock import end_unlock
 
 AUDIO_MAX_AGE = 365 * 24 * 3600  # audio URLs change whenever the words, voice or rate do
 
@@ -16,6 +18,10 @@ AUDIO_MAX_AGE = 365 * 24 * 3600  # audio URLs change whenever the words, voice o
 @bp.get("/kiosk")
 def kiosk():
     """The whole pupil journey in one page; answers live only in the page's memory."""
+    refused = not_a_kiosk_page()
+    if refused:
+        return refused
+    end_unlock()  # back with the pupils: a staff unlock does not linger
     svc = services()
     timing = {"idle": current_app.config["KIOSK_IDLE_SECONDS"],
               "warning": current_app.config["KIOSK_WARNING_SECONDS"],
@@ -59,6 +65,7 @@ def about_symbols():
 @bp.post("/api/reports")
 def send_report():
     """Store a pupil's report; answers 201 once it is safely on disk (200 for a retry)."""
+    kiosk = enrolled_kiosk()
     payload = request.get_json(silent=True)
     if payload is None:
         return jsonify(error="the report must be JSON"), 400
@@ -69,7 +76,7 @@ def send_report():
         return jsonify(error=str(exc)), 400
     now = current_app.config["CLOCK"]()
     report, notification = store_report(get_db(), svc.content, submission, now, svc.school,
-                                         current_app.config["SCHOOL_SETTINGS"])
+                                         current_app.config["SCHOOL_SETTINGS"], kiosk=kiosk)
     notify.push(svc.broker, notification)
     status = 201 if notification else 200
     return jsonify(status="stored", reference=report["client_id"]), status
@@ -77,10 +84,10 @@ def send_report():
 
 @bp.post("/api/help")
 def ask_for_help():
-    """A pupil pressed "Get an adult": tell the dashboards, nothing else is kept."""
-    db, now = get_db(), current_app.config["CLOCK"]()
-    with db.atomic():
-        notification = notify.record(db, "kiosk.help", None, {"at": now.isoformat()},
-                                     now.isoformat())
+    """A pupil pressed "Get an adult": tell the dashboards which kiosk, nothing else is kept."""
+    kiosk = enrolled_kiosk()
+    notification = kiosks.ask_for_help(get_db(), kiosk, current_app.config["CLOCK"]())
+    if notification is None:  # pressed again moments later: staff already know
+        return jsonify(status="already sent"), 200
     notify.push(services().broker, notification)
     return jsonify(status="sent"), 201

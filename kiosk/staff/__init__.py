@@ -1,11 +1,25 @@
-"""The staff side: login, the live DSL dashboard and report pages."""
+"""The staff side: login, the live DSL dashboard, cases, staff concerns, IT pages."""
 from flask import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from ..csrf import check_csrf, csrf_token
 
 bp = Blueprint("staff", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
-bp.before_request(check_csrf)
 bp.add_app_template_global(csrf_token)
 
-from . import auth, events, views  # noqa: E402,F401  (registers routes and handlers)
+
+@bp.before_request
+def refuse_forged_posts():
+    """A post without this session's token is refused, and the refusal is logged."""
+    try:
+        check_csrf()
+    except BadRequest:
+        from .auditing import refused
+        from .auth import current_user
+        current_user()  # so the log names who it was, when anyone
+        refused("form token missing or wrong")
+        raise
+
+
+from . import account, admin, admin_kiosks, auth, cases, concerns, events, records, views  # noqa: E402,F401  (routes, handlers)

@@ -1,52 +1,157 @@
-"""Staff login and logout, and the guards every staff route uses."""
+"""Staff login (password, then an authenticator code for readers), logout, and route guards."""
 import functools
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import (abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
 
-from ..db import get_db
-from ..users import READER_ROLES, authenticate, get_user
+from .. import logins, sessions
+from ..db import get_db, writing
+from ..users import READER_ROLES, get_user
 from . import bp
+from .auditing import log, now, refused
+
+CODE_MINUTES = 5  # how long a correct password waits for its code
+
+
+def _limits():
+    cfg = current_app.config
+    return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"]}
 
 
 def current_user():
-    """The logged-in staff member, or None."""
-    user_id = session.get("uid")
-    return get_user(get_db(), user_id) if user_id else None
+    """The logged-in staff member, or None; ends idle and revoked sessions on the way."""
+    if "staff_user" in g:
+        return g.staff_user
+    g.staff_user, g.logged_out_why = None, None
+    token = session.get("st")
+    if token:
+        db = get_db()
+        live, why = sessions.check(db, token, now(), current_app.config["STAFF_IDLE_MINUTES"])
+        user = get_user(db, live["user_id"]) if live and not why else None
+        if user is not None and user["active"]:
+            sessions.touch(db, live, now())
+            g.staff_user, g.staff_session_id = user, live["id"]
+        else:
+            g.logged_out_why = why
+            session.pop("st", None)
+    return g.staff_user
 
 
-def reader_required(view):
-    """Only the DSL team and the head may read reports."""
-    @functools.wraps(view)
-    def wrapped(**kwargs):
-        user = current_user()
-        if user is None:
-            return redirect(url_for("staff.login", next=request.path))
-        if user["role"] not in READER_ROLES:
-            abort(403)
-        return view(user=user, **kwargs)
-    return wrapped
+def _wants_json():
+    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
+
+
+def _to_login():
+    why = g.get("logged_out_why")
+    if why == "idle":
+        flash(f"You were logged out after {current_app.config['STAFF_IDLE_MINUTES']} "
+              "minutes without activity.")
+    elif why in ("role changed", "password changed", "authenticator reset",
+                 "logged out everywhere", "account switched off"):
+        flash(f"You were logged out: {why}. Please log in again.")
+    if _wants_json():
+        abort(401, "Please log in again.")
+    return redirect(url_for("staff.login", next=request.path))
+
+
+def roles_required(*roles):
+    """Only these roles; anyone else is refused (and it is logged)."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            user = current_user()
+            if user is None:
+                return _to_login()
+            if roles and user["role"] not in roles:
+                refused(f"role {user['role']} may not use {request.endpoint}")
+                abort(403, "Your role does not allow this page.")
+            return view(user=user, **kwargs)
+        return wrapped
+    return decorate
+
+
+reader_required = roles_required(*READER_ROLES)
+login_required = roles_required()
 
 
 def _safe_next(target):
     return target if target and target.startswith("/staff/") and "//" not in target else None
 
 
+def _start(user):
+    """A fresh session (no old id survives a login) bound to a server-side record."""
+    db = get_db()
+    with writing(db):
+        token = sessions.start(db, user["id"], now())
+        log("login", f"user:{user['id']}", user=user)
+    session.clear()
+    session.permanent = True
+    session["st"] = token
+    return redirect(_safe_next(request.args.get("next")) or url_for("staff.dashboard"))
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login():
-    """Email and password; a fresh session on success so no old session id survives."""
-    if request.method == "POST":
-        user = authenticate(get_db(), request.form.get("email"), request.form.get("password"))
-        if user is not None:
-            session.clear()
-            session.permanent = True
-            session["uid"] = user["id"]
-            return redirect(_safe_next(request.args.get("next")) or url_for("staff.dashboard"))
-        flash("That email and password do not match an account.")
-        return render_template("staff/login.html"), 401
-    return render_template("staff/login.html")
+    """Email and password; the DSL team and the head then give an authenticator code."""
+    if request.method == "GET":
+        return render_template("staff/login.html")
+    email = (request.form.get("email") or "").strip().lower()
+    db = get_db()
+    with writing(db):
+        attempt = logins.check_password(db, email, request.form.get("password"), now(),
+                                        _limits())
+        if attempt.outcome in ("wrong", "locked"):
+            log("login.failed", f"email:{email}", {"why": attempt.outcome}, user=attempt.user)
+    if attempt.outcome == "needs_code":
+        session.clear()
+        session["pending"] = {"uid": attempt.user["id"],
+                              "until": (now().timestamp() + CODE_MINUTES * 60)}
+        return redirect(url_for("staff.login_code", next=request.args.get("next")))
+    if attempt.outcome == "ok":
+        return _start(attempt.user)
+    flash(attempt.message)
+    return render_template("staff/login.html"), 401 if attempt.outcome == "wrong" else 429
+
+
+@bp.route("/login/code", methods=("GET", "POST"))
+def login_code():
+    """The six-digit code from the authenticator app, after a correct password."""
+    pending = session.get("pending")
+    if not pending or pending["until"] < now().timestamp():
+        session.pop("pending", None)
+        flash("Please start again: enter your email and password.")
+        return redirect(url_for("staff.login"))
+    if request.method == "GET":
+        return render_template("staff/login_code.html")
+    db = get_db()
+    with writing(db):
+        attempt = logins.check_code(db, pending["uid"], request.form.get("code"), now(),
+                                    _limits())
+        if attempt.outcome != "ok":
+            log("login.failed", f"user:{pending['uid']}", {"why": "code " + attempt.outcome},
+                user=attempt.user)
+    if attempt.outcome == "ok":
+        return _start(attempt.user)
+    if attempt.outcome == "locked":
+        session.pop("pending", None)
+    flash(attempt.message)
+    return render_template("staff/login_code.html"), 401 if attempt.outcome == "wrong" else 429
 
 
 @bp.post("/logout")
 def logout():
+    user, token = current_user(), session.get("st")
+    if user is not None:
+        db = get_db()
+        with writing(db):
+            sessions.end(db, token, now(), "logged out")
+            log("logout", f"user:{user['id']}", user=user)
+        disconnect_sessions([sessions.find(db, token)["id"]])
     session.clear()
     return redirect(url_for("staff.login"))
+
+
+def disconnect_sessions(session_ids):
+    """Close the live dashboards of sessions that have just ended."""
+    from .events import disconnect_sessions as close
+    close(session_ids)

@@ -1,11 +1,26 @@
-"""Socket.IO for dashboards: only a logged-in DSL, deputy or head may connect."""
+"""Socket.IO for dashboards: only a logged-in DSL, deputy or head may connect.
+
+Each connection also joins a room named after its login session, so when a session
+ends (logout, logout everywhere, a changed role or password) its dashboards are closed.
+"""
+from flask import g
 from flask_socketio import ConnectionRefusedError, join_room
 
 from .. import notify
 from ..db import get_db
 from ..extensions import socketio
 from ..users import READER_ROLES
+from .auditing import log
 from .auth import current_user
+
+
+def _session_room(session_id):
+    return f"session:{session_id}"
+
+
+def _reader():
+    user = current_user()
+    return user if user is not None and user["role"] in READER_ROLES else None
 
 
 @socketio.on("connect", namespace=notify.STAFF_NAMESPACE)
@@ -13,18 +28,31 @@ def connect(auth=None):
     """A dashboard connects with its login cookie and joins the staff room."""
     user = current_user()
     if user is None or user["role"] not in READER_ROLES:
+        if user is not None:
+            log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
         raise ConnectionRefusedError("staff login required")
     join_room(notify.STAFF_ROOM)
+    join_room(_session_room(g.staff_session_id))
 
 
 @socketio.on("catch_up", namespace=notify.STAFF_NAMESPACE)
 def catch_up(data):
     """The dashboard sends {since: id} on (re)connect and gets back what it missed."""
-    user = current_user()
-    if user is None or user["role"] not in READER_ROLES:
+    if _reader() is None:
         return {"error": "staff login required"}
     try:
         cursor = int((data or {}).get("since", 0))
     except (TypeError, ValueError, AttributeError):
         return {"error": "since must be a notification number"}
     return {"notifications": notify.since(get_db(), cursor)}
+
+
+def disconnect_sessions(session_ids):
+    """Tell the dashboards of ended sessions, then close their connections."""
+    manager = socketio.server.manager
+    for session_id in session_ids:
+        room = _session_room(session_id)
+        participants = list(manager.get_participants(notify.STAFF_NAMESPACE, room))
+        socketio.emit("logged_out", {}, to=room, namespace=notify.STAFF_NAMESPACE)
+        for sid, _ in participants:
+            socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)

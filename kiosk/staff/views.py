@@ -1,14 +1,17 @@
-"""The DSL dashboard and report pages."""
+"""The DSL dashboard and case pages."""
 import json
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (abort, current_app, jsonify, redirect, render_template, request, url_for)
 
-from .. import notify
-from ..db import get_db
-from ..reports import acknowledge, events_for, get_report, open_reports, summary
+from .. import cases, notify, pupils
+from ..chronology import present_entries
+from ..db import get_db, writing
+from ..reports import acknowledge, get_report, open_reports, summary
 from ..services import services
+from ..users import READER_ROLES, ROLE_NAMES, get_user, list_users
 from . import bp
-from .auth import reader_required
+from .auditing import log, now
+from .auth import login_required, reader_required
 
 
 def _symbol_url(concept):
@@ -25,39 +28,68 @@ def _grouped_choices(report):
     return groups
 
 
+def _timezone():
+    return current_app.config["SCHOOL_DAY"]["timezone"]
+
+
 @bp.get("/")
-@reader_required
+@login_required
 def dashboard(user):
+    """The live dashboard for the DSL team and the head; other roles start where their work is."""
+    if user["role"] == "it":
+        return redirect(url_for("staff.admin_users"))
+    if user["role"] not in READER_ROLES:
+        return redirect(url_for("staff.my_concerns"))
     db = get_db()
+    with writing(db):
+        log("dashboard.viewed")
     return render_template(
         "staff/dashboard.html", user=user,
         reports=[summary(r) for r in open_reports(db)],
-        cursor=notify.latest_id(db),
-        timezone=current_app.config["SCHOOL_DAY"]["timezone"])
+        cursor=notify.latest_id(db), timezone=_timezone())
+
+
+def render_case(user, report_id, status=200):
+    """The case page: what the pupil said, the record, and the actions the case allows now."""
+    db = get_db()
+    row = get_report(db, report_id)
+    if row is None:
+        abort(404, f"There is no report {report_id}.")
+    owner = get_user(db, row["owner_id"]) if row["owner_id"] else None
+    reporter = get_user(db, row["reported_by"]) if row["reported_by"] else None
+    readers = [u for u in list_users(db) if u["role"] in READER_ROLES and u["active"]]
+    return render_template(
+        "staff/report.html", user=user, report=summary(row), row=row, words=row["words"],
+        words_source=row["words_source"], name=row["name"], groups=_grouped_choices(row),
+        entries=present_entries(db, report_id), owner=owner, reporter=reporter,
+        pupil=pupils.find(db, row["pupil_id"]) if row["pupil_id"] else None,
+        readers=readers, decisions=cases.DECISIONS.values(), role_names=ROLE_NAMES,
+        sign_off=cases.sign_off_state(db, report_id),
+        timezone=_timezone()), status
 
 
 @bp.get("/reports/<int:report_id>")
 @reader_required
 def report(user, report_id):
-    row = get_report(get_db(), report_id)
-    if row is None:
-        abort(404)
-    return render_template(
-        "staff/report.html", user=user, report=summary(row), words=row["words"],
-        words_source=row["words_source"],
-        name=row["name"], groups=_grouped_choices(row), events=events_for(get_db(), report_id),
-        timezone=current_app.config["SCHOOL_DAY"]["timezone"])
+    db = get_db()
+    if get_report(db, report_id) is not None:
+        with writing(db):
+            log("report.viewed", f"report:{report_id}")
+    return render_case(user, report_id)
 
 
 @bp.post("/reports/<int:report_id>/acknowledge")
 @reader_required
 def acknowledge_report(user, report_id):
     """Acknowledge; every open dashboard hears of it. A form post or a fetch call."""
+    db = get_db()
     try:
-        notification = acknowledge(get_db(), report_id, user["id"],
-                                   current_app.config["CLOCK"]())
+        with writing(db):
+            notification = acknowledge(db, report_id, user["id"], now())
+            if notification is not None:
+                log("case.acknowledged", f"report:{report_id}")
     except LookupError:
-        abort(404)
+        abort(404, f"There is no report {report_id}.")
     notify.push(services().broker, notification)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(status="acknowledged")

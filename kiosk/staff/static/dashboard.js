@@ -65,6 +65,12 @@
       if (upsert(n.payload)) alertStaff(n.payload.urgency === "urgent");
     } else if (n.kind === "report.acknowledged") {
       upsert(n.payload);
+    } else if (n.kind === "report.escalated") {
+      // Still not acknowledged: say who has been told, and alert again.
+      upsert(n.payload);
+      const status = rows.querySelector(`tr[data-id="${n.payload.id}"] .status`);
+      status.textContent = `New: escalated to ${n.payload.role_name}, ${fmt(n.at)}`;
+      alertStaff(n.payload.urgency === "urgent");
     } else if (n.kind === "kiosk.help") {
       const p = document.getElementById("help-alert");
       p.textContent = `A pupil at a kiosk pressed "Get an adult" at ${fmt(n.payload.at)}.`;

@@ -1,0 +1,76 @@
+"""A case's record in words, as the case page, the printable page and the PDF show it."""
+import json
+from datetime import datetime
+
+from .cases import entries
+from .users import ROLE_NAMES, get_user
+
+
+def _by(entry):
+    if not entry["by_user"]:
+        return "System (escalation ladder)" if entry["kind"].startswith("escalat") else "System"
+    return f"{entry['email']} ({ROLE_NAMES.get(entry['role'], entry['role'])})"
+
+
+def describe(entry):
+    """(title, text) for one entry."""
+    d, kind = entry["detail"], entry["kind"]
+    titles = {
+        "acknowledged": ("Acknowledged", ""),
+        "assigned": ("Owner assigned", d.get("owner", "")),
+        "note": ("Note", d.get("text", "")),
+        "decision": (f"Decision: {d.get('title', '')}", d.get("reason", "")),
+        "sign_off": ("Head teacher signed off the decision not to refer", d.get("text", "")),
+        "closed": ("Case closed", d.get("text", "")),
+        "linked_pupil": ("Linked to pupil",
+                         f"{d.get('name', '')} {('(' + d['year_group'] + ')') if d.get('year_group') else ''}".strip()),
+        "escalated": (f"Escalated to {ROLE_NAMES.get(d.get('to'), d.get('to', ''))}: "
+                      "not acknowledged in time", ""),
+    }
+    if kind == "merged":
+        if "into" in d:
+            return f"Merged into case {d['into']} as a duplicate", d.get("reason", "")
+        return f"Case {d.get('from')} merged into this case as a duplicate", d.get("reason", "")
+    if kind in titles:
+        return titles[kind]
+    text = d.get("text") or d.get("error") or ""
+    return kind.replace("_", " ").capitalize(), text
+
+
+def present_entries(db, report_id):
+    """The case's entries as the pages show them."""
+    shown = []
+    for entry in entries(db, report_id):
+        title, text = describe(entry)
+        shown.append({"id": entry["id"], "at": datetime.fromisoformat(entry["at"]),
+                      "kind": entry["kind"], "title": title, "text": text, "by": _by(entry),
+                      "corrects": entry["corrects"], "corrected_by": entry["corrected_by"],
+                      "detail": entry["detail"]})
+    return shown
+
+
+def case_record(db, report):
+    """One case in the export contract (see exports)."""
+    owner = get_user(db, report["owner_id"]) if report["owner_id"] else None
+    reporter = get_user(db, report["reported_by"]) if report["reported_by"] else None
+    return {
+        "id": report["id"], "created_at": datetime.fromisoformat(report["created_at"]),
+        "source": report["source"], "kiosk": report["kiosk"] or "",
+        "reported_by": reporter["email"] if reporter else "",
+        "urgency": report["urgency"], "reasons": json.loads(report["reasons"]),
+        "due_at": datetime.fromisoformat(report["due_at"]), "status": report["status"],
+        "owner": owner["email"] if owner else "", "merged_into": report["merged_into"],
+        "choices": [{"question": c["question"], "label": c["label"]}
+                    for c in json.loads(report["choices"])],
+        "words": report["words"] or "", "words_source": report["words_source"] or "",
+        "name": report["name"] or "", "happened": report["happened"] or "",
+        "entries": present_entries(db, report["id"]),
+    }
+
+
+def chronology(db, title, reports, user, now, school, timezone, pupil=None):
+    """The whole export: header facts and each case's record."""
+    return {"title": title, "school": school, "timezone": timezone, "generated_at": now,
+            "generated_by": f"{user['email']} ({ROLE_NAMES[user['role']]})",
+            "pupil": {"name": pupil["name"], "year_group": pupil["year_group"]} if pupil else None,
+            "cases": [case_record(db, report) for report in reports]}

@@ -1,0 +1,118 @@
+"""Anonymous counts for governors: reports by month, category and urgency, as rows or CSV."""
+import csv
+import io
+import json
+import re
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ALL = "All reports"  # one per report per month and urgency, so totals are not inflated
+NOT_SAID = "Not said"
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A cell starting with one of these is a formula to a spreadsheet; labels are editable content.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+URGENCY_ORDER = {"urgent": 0, "same-day": 1}
+
+
+class CountRow(NamedTuple):
+    month: str
+    category: str
+    urgency: str
+    reports: int
+
+
+def counts(db, start=None, end=None, tz="Europe/London"):
+    """Reports per month (in the school's zone), category and urgency; merged duplicates left out.
+
+    A report with several categories counts once under each, and once under "All reports"."""
+    zone = _zone(tz)
+    first, last = _month(start, "start"), _month(end, "end")
+    if first and last and first > last:
+        raise ValueError(f"start {start} is after end {end}")
+    tally = Counter()
+    for report in db.query(*_query(first, last)):
+        month = _local_month(report["created_at"], zone)
+        if (first and month < first) or (last and month > last):
+            continue
+        for category in (ALL, *_categories(report["choices"])):
+            tally[(month, category, report["urgency"])] += 1
+    return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
+
+
+def counts_csv(rows):
+    """The rows as CSV text with a header, safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CountRow._fields)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return out.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _zone(tz):
+    if isinstance(tz, ZoneInfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{tz}'") from None
+
+
+def _month(value, which):
+    """A 'YYYY-MM' filter, checked; None when not given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not MONTH.match(value):
+        raise ValueError(f"{which} must be a month written YYYY-MM, such as 2026-09")
+    return value
+
+
+def _query(first, last):
+    """SQL for the reports that could fall in the months asked for.
+
+    Stored times may carry any offset, so the bounds are widened by two days and the
+    exact month is decided in the school's zone afterwards."""
+    sql, params = ["SELECT created_at, urgency, choices FROM reports "
+                   "WHERE merged_into IS NULL"], []
+    if first:
+        sql.append("AND created_at >= ?")
+        params.append((_first_day(first) - timedelta(days=2)).isoformat())
+    if last:
+        following = _first_day(last) + timedelta(days=31)
+        sql.append("AND created_at < ?")
+        params.append((following.replace(day=1) + timedelta(days=2)).isoformat())
+    return " ".join(sql), params
+
+
+def _first_day(month):
+    year, number = month.split("-")
+    return date(int(year), int(number), 1)
+
+
+def _local_month(created_at, zone):
+    moment = datetime.fromisoformat(created_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # the app stores UTC
+    return f"{moment.astimezone(zone):%Y-%m}"
+
+
+def _categories(choices_json):
+    """The labels the pupil chose on the 'what' pages, or 'Not said'."""
+    labels = {c["label"] for c in json.loads(choices_json or "[]")
+              if str(c.get("page", "")).startswith("what")}
+    return sorted(labels) or [NOT_SAID]
+
+
+def _order(row):
+    """By month; 'All reports' first and 'Not said' last; urgent before same-day."""
+    rank = 0 if row.category == ALL else 2 if row.category == NOT_SAID else 1
+    return (row.month, rank, row.category.casefold(), URGENCY_ORDER.get(row.urgency, 9),
+            row.urgency)
