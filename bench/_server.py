@@ -22,6 +22,16 @@ class Server:
 
     def __init__(self, base_url, instance_path):
         self.base_url, self.instance_path = base_url, instance_path
+        self.kiosks = 0
+
+    def kiosk_code(self):
+        """A one-time enrolment code for a new kiosk, made with the project's CLI."""
+        self.kiosks += 1
+        return create_kiosk(self.instance_path, f"Kiosk {self.kiosks}", "Bench room")
+
+    def kiosk_session(self):
+        """A requests session enrolled as a new kiosk, as a device would be."""
+        return enrol_session(self.base_url, self.kiosk_code())
 
 
 def free_port():
@@ -43,6 +53,31 @@ def create_dsl(instance_path, email=DSL_EMAIL, password=DSL_PASSWORD):
                     "--role", "dsl", "--password-stdin"], input=password + "\n", text=True,
                    cwd=ROOT, env=instance_env(instance_path), check=True,
                    capture_output=True, timeout=60)
+
+
+def flask_command(instance_path, *args, stdin=""):
+    """Run a `flask --app kiosk` command on an instance folder; returns what it printed."""
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", *args],
+                          input=stdin, text=True, cwd=ROOT, env=instance_env(instance_path),
+                          check=True, capture_output=True, timeout=60).stdout
+
+
+def create_kiosk(instance_path, name, place=""):
+    """Add a kiosk through the project's own CLI command; returns its enrolment code."""
+    printed = flask_command(instance_path, "create-kiosk", name, "--place", place)
+    return re.search(r"^Enrolment code: (\S+)$", printed, re.MULTILINE).group(1)
+
+
+def enrol_session(base_url, code):
+    """A requests session made a kiosk by the real enrolment form (GET, then confirm)."""
+    session = requests.Session()
+    form = session.get(base_url + "/enrol", params={"code": code}, timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = session.post(base_url + "/enrol", data={"code": code, "csrf_token": token},
+                          timeout=10)
+    if answer.status_code != 200 or not answer.url.endswith("/kiosk"):
+        raise RuntimeError(f"enrolment failed: HTTP {answer.status_code} at {answer.url}")
+    return session
 
 
 def wait_ready(base_url, process, log_path, seconds=READY_SECONDS):

@@ -6,7 +6,6 @@ import sys
 import time
 import uuid
 
-import requests
 import socketio
 
 from _server import cookie_header, login, running_server
@@ -53,10 +52,10 @@ def next_report(arrivals, deadline):
             return arrived, data
 
 
-def run_sends(base_url, arrivals, count, timeout):
-    """Send reports one at a time; returns (send-to-socket ms, POST round-trip ms)."""
+def run_sends(base_url, kiosk, arrivals, count, timeout):
+    """Send reports one at a time from an enrolled kiosk session; returns
+    (send-to-socket ms, POST round-trip ms)."""
     latencies, round_trips, last_id = [], [], 0
-    kiosk = requests.Session()  # a kiosk has no staff cookie
     for _ in range(count):
         body = {"client_id": str(uuid.uuid4()), "answers": ANSWERS}
         t0 = time.perf_counter()
@@ -106,8 +105,9 @@ def main():
     with running_server() as server:
         client, arrivals = connect_dashboard(server.base_url, login(server.base_url))
         try:
-            latencies, round_trips = run_sends(server.base_url, arrivals, args.sends,
-                                               args.timeout)
+            # An enrolled kiosk's cookie only: a kiosk has no staff cookie.
+            latencies, round_trips = run_sends(server.base_url, server.kiosk_session(),
+                                               arrivals, args.sends, args.timeout)
         finally:
             client.disconnect()
     return 0 if report(latencies, round_trips, args.sends) else 1

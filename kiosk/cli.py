@@ -1,5 +1,4 @@
 """flask --app kiosk ... commands for school IT."""
-import sys
 import time
 
 import click
@@ -9,7 +8,6 @@ from flask.cli import AppGroup, with_appcontext
 from .content import ContentError
 from .db import get_db
 from .services import load_checked_content, services
-from .users import ROLES, UserError, create_user
 from .voice import models
 from .voice.service import VoiceService
 
@@ -25,25 +23,6 @@ def check_content_command():
     tiles = sum(len(p.tiles) for p in content.pages.values())
     click.echo(f"Content is valid: {len(content.pages)} pages, {tiles} tiles, "
                f"{len(content.rules)} urgency rules, symbol pack '{symbols.chosen.name}'.")
-
-
-@click.command("create-user")
-@with_appcontext
-@click.argument("email")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="What they may do.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of prompting.")
-def create_user_command(email, role, password_stdin):
-    """Create a staff account, e.g. create-user dsl@school.example --role dsl."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(get_db(), email, password, role)
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {user['email']} with role {user['role']}.")
 
 
 @click.group("speech", cls=AppGroup)
@@ -102,7 +81,8 @@ def status_command():
 
 
 def init_app(app):
-    for command in (check_content_command, create_user_command, speech_group):
+    from . import cli_audit, cli_escalation, cli_kiosks, cli_users
+    for command in (check_content_command, speech_group):
         app.cli.add_command(command)
-    from .cli_escalation import register; register(app)  # noqa: E702
-    from .cli_kiosks import register as register_kiosks; register_kiosks(app)  # noqa: E702
+    for module in (cli_users, cli_kiosks, cli_escalation, cli_audit):
+        module.register(app)

@@ -85,8 +85,8 @@ def list_kiosks_command():
         click.echo("No kiosks yet. Add one with: flask --app kiosk create-kiosk NAME")
         return
     now = current_app.config["CLOCK"]()
-    words = {"enrolled": "enrolled", "waiting": "waiting, code valid until",
-             "revoked": "revoked", "code expired": "waiting, code expired"}
+    words = {"enrolled": "enrolled on", "waiting": "waiting, code valid until",
+             "revoked": "revoked on", "code expired": "waiting, code expired on"}
     for kiosk in rows:
         state, when = kiosks.state_of(kiosk, now)
         place = f" ({kiosk['place']})" if kiosk["place"] else ""

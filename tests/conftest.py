@@ -4,13 +4,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kiosk import PROJECT_ROOT, create_app, kiosks
+from kiosk import PROJECT_ROOT, create_app
 from kiosk.db import get_db
 from kiosk.extensions import socketio
 from kiosk.symbols import Symbols
 from kiosk.users import create_user
 
-from helpers import DSL_EMAIL, DSL_PASSWORD, enrol_device, log_in
+from helpers import DSL_EMAIL, DSL_PASSWORD, kiosk_device, log_in
 
 # Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
@@ -54,12 +54,7 @@ def symbols():
 @pytest.fixture
 def client(app):
     """A kiosk device, enrolled as "Test kiosk" through the real enrolment form."""
-    client = app.test_client()
-    with app.app_context():
-        _, code = kiosks.create_kiosk(get_db(), "Test kiosk", "Test room",
-                                      app.config["CLOCK"](), "tests")
-    enrol_device(client, code)
-    return client
+    return kiosk_device(app, "Test kiosk")
 
 
 @pytest.fixture

@@ -53,3 +53,14 @@ def enrol_device(client, code):
     response = client.post("/enrol", data={"code": code, "csrf_token": csrf_from(page)})
     assert response.status_code == 303 and response.location.endswith("/kiosk")
     return response
+
+
+def kiosk_device(app, name=None, place="Test room"):
+    """A new test client enrolled as a kiosk (a fresh kiosk name unless given)."""
+    from kiosk import kiosks
+    from kiosk.db import get_db
+    client = app.test_client()
+    with app.app_context():
+        _, code = kiosks.create_kiosk(get_db(), name or f"Kiosk {uuid.uuid4().hex[:8]}", place, app.config["CLOCK"](), "tests")
+    enrol_device(client, code)
+    return client

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from kiosk.exports import chronology_pdf, counts, counts_csv, present
 from kiosk.exports.counts import CountRow
-from kiosk.exports.typeset import unshowable
+from kiosk.exports.typeset import pieces, unshowable
 from kiosk.reports import parse_submission, store_report
 from kiosk.services import services
 
@@ -141,6 +141,26 @@ def test_pdf_starts_each_case_on_a_new_page(pdf_text):
     assert second == 1 and "Case 12" in pdf_text[0]
 
 
+def test_pdf_sets_a_note_longer_than_a_page_over_several_pages():
+    long_note = " ".join(f"w{n}" for n in range(4000)) + "\n" * 300 + "end"
+    chronology = a_chronology()
+    chronology["cases"][0]["entries"].append(entry(9, MORNING, "note", "Long note", long_note))
+    chronology["cases"][0]["happened"] = "Many times. " * 600
+    reader = PdfReader(io.BytesIO(chronology_pdf(chronology)))
+    text = squash(" ".join(page.extract_text() for page in reader.pages))
+    assert [int(n) for n in re.findall(r"\bw(\d+)\b", text)] == list(range(4000))
+    assert "(#9 continued)" in text and "When it happened (continued)" in text
+
+
+@pytest.mark.parametrize("value", [
+    "", "short", "word " * 2000, "x" * 5000, "line\n" * 400, "a\n\n\n" + "b " * 900],
+    ids=["empty", "short", "many words", "one long run", "many lines", "blank lines"])
+def test_pieces_keep_every_letter_and_stay_short(value):
+    parts = pieces(value)
+    assert "".join("".join(parts).split()) == "".join(value.split())
+    assert all(len(part) <= 500 and part.count("\n") <= 12 for part in parts)
+
+
 def test_pdf_of_a_chronology_with_no_cases():
     pdf = chronology_pdf(a_chronology() | {"cases": [], "pupil": None, "school": ""})
     assert "No cases." in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
@@ -149,7 +169,7 @@ def test_pdf_of_a_chronology_with_no_cases():
 def render_page(app, chronology):
     with app.test_request_context():
         return render_template("staff/chronology.html", chronology=present(chronology),
-                               user=None,
+                               user={"email": "dsl@school.example", "role": "dsl"},
                                pdf_url="/staff/chronology.pdf")
 
 

@@ -12,13 +12,14 @@ from kiosk.voice.engines import PocketSphinxEngine
 from kiosk.voice.listener import Limits, Listener
 from kiosk.voice.phrases import match, normalise
 
+from helpers import kiosk_device
 from speech_audio import chunks, heard, noise, say, send, spoken, start
 
 
 @pytest.fixture
 def voice(app):
     """A kiosk's /voice connection."""
-    client = socketio.test_client(app, namespace="/voice")
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     assert client.is_connected("/voice")
     yield client
     if client.is_connected("/voice"):
@@ -150,11 +151,11 @@ def test_recognisers_are_freed_after_every_ending():
 
 def test_a_kiosk_that_disconnects_mid_stream_frees_its_recogniser(app):
     app.config["VOICE_MAX_STREAMS"] = 1
-    first = socketio.test_client(app, namespace="/voice")
+    first = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     start(first, "what")
     say(first, spoken("Someone was")[:16000], stop=False)
     first.disconnect(namespace="/voice")
-    second = socketio.test_client(app, namespace="/voice")
+    second = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     assert start(second, "safe")["ok"]
     assert heard(say(second, spoken("Yes.")))["tile"] == "yes"
     second.disconnect(namespace="/voice")
@@ -244,7 +245,7 @@ def test_a_damaged_vosk_model_falls_back_and_the_kiosk_still_hears(tmp_path, mon
     app = create_app({"TESTING": True, "VOSK_MODEL": str(broken)})
     app.extensions["kiosk"].voice.load()
     assert "could not be loaded" in app.extensions["kiosk"].voice.status()["vosk_problem"]
-    client = socketio.test_client(app, namespace="/voice")
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     assert start(client, "safe")["engine"] == "pocketsphinx"
     assert heard(say(client, spoken("Yes.")))["tile"] == "yes"
 

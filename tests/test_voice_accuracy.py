@@ -42,6 +42,7 @@ from kiosk import create_app
 from kiosk.extensions import socketio
 from kiosk.voice.models import missing_parts
 
+from helpers import kiosk_device
 from speech_audio import RATE, heard, noise, say, spoken, spoken_tiles, start
 
 US_VOICES = ("en-us", "en-us+m3", "en-us+f2")
@@ -73,7 +74,7 @@ def hear(client, page, pcm):
 
 def measure(app, voices):
     """[(voice, rate, page, tile, text, heard event)] for every phrase in every voice."""
-    client = socketio.test_client(app, namespace="/voice")
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     cases = spoken_tiles(app.extensions["kiosk"].content)
     try:
         return [(voice, rate, page, tile, text, hear(client, page, spoken(text, voice, rate)))
@@ -182,7 +183,7 @@ def test_noise_is_rarely_taken_for_a_tile(tmp_path, monkeypatch):
     app = make_app(tmp_path, monkeypatch)
     content = app.extensions["kiosk"].content
     pages = [p for p in content.pages if content.voice_mode(p) == "tiles"]
-    client = socketio.test_client(app, namespace="/voice")
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
     accepted = {kind: [] for kind in NOISES}
     for seed, page in enumerate(pages):
         for kind in NOISES:

@@ -12,7 +12,7 @@ from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragrap
                                 SimpleDocTemplate, Table, TableStyle)
 
 from .present import present
-from .typeset import UNSHOWABLE, fonts, text, unshowable
+from .typeset import UNSHOWABLE, fonts, pieces, text, unshowable
 
 MARGIN = 18 * mm
 HEADER = 27 * mm  # the running header above the text frame
@@ -100,9 +100,12 @@ def facts_table(facts, width):
     s = styles()
     rows = []
     for fact in facts:
-        value = [Paragraph(text(fact["value"]), s["body"])]
-        value += [Paragraph(text(item), s["small"], bulletText="•") for item in fact["items"]]
-        rows.append([Paragraph(text(fact["label"]), s["question"]), value])
+        parts = pieces(fact["value"]) or [""]
+        for number, part in enumerate(parts):
+            label = fact["label"] if number == 0 else f"{fact['label']} (continued)"
+            rows.append([Paragraph(text(label), s["question"]), [Paragraph(text(part), s["body"])]])
+        rows[-1][1] += [Paragraph(text(item), s["small"], bulletText="•")
+                        for item in fact["items"]]
     table = Table(rows, colWidths=[42 * mm, width - 42 * mm])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.5, GRID),
@@ -113,38 +116,44 @@ def facts_table(facts, width):
 def entries_table(entries, width):
     """The record in time order; corrected entries struck through, never left out."""
     s = styles()
-    head = [Paragraph(f"<b>{label}</b>", s["small"])
-            for label in ("#", "Time", "What", "Detail", "By")]
-    rows, style = [head], [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), SHADE)]
-    for row, entry in enumerate(entries, start=1):
-        rows.append(entry_row(entry))
+    rows = [[Paragraph(f"<b>{label}</b>", s["small"])
+             for label in ("#", "Time", "What", "Detail", "By")]]
+    # Rules between entries, not between the rows one long entry runs over.
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOX", (0, 0), (-1, -1), 0.5, GRID),
+             ("LINEBEFORE", (1, 0), (-1, -1), 0.5, GRID),
+             ("LINEBELOW", (0, 0), (-1, 0), 0.5, GRID), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+             ("LINEBELOW", (0, "splitlast"), (-1, "splitlast"), 0.5, GRID)]
+    for entry in entries:
+        first = len(rows)
+        rows += entry_rows(entry)
+        last = len(rows) - 1
+        style.append(("LINEBELOW", (0, last), (-1, last), 0.5, GRID))
         if entry.get("corrected_by"):
-            style.append(("BACKGROUND", (0, row), (-1, row), SHADE))
+            style.append(("BACKGROUND", (0, first), (-1, last), SHADE))
     fixed = [12 * mm, 27 * mm, 32 * mm, 38 * mm]
     widths = fixed[:3] + [width - sum(fixed), fixed[3]]
-    # repeatRows: the column heads on every page; splitInRow: a long note may cross a page.
-    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
+    table = Table(rows, colWidths=widths, repeatRows=1)  # column heads on every page
     table.setStyle(TableStyle(style))
     return table
 
 
-def entry_row(entry):
-    """One entry's cells; a corrected entry's words struck through with a note saying so."""
+def entry_rows(entry):
+    """One entry's rows: a long text goes on over several rows, each able to fit a page."""
     s = styles()
 
     def cell(value):
         marked = text(value)
         return f"<strike>{marked}</strike>" if entry.get("corrected_by") and marked else marked
 
-    detail = [Paragraph(cell(entry["text"]), s["small"])]
-    detail += [Paragraph(f"<b>{text(note)}</b>", s["small"]) for note in entry["notes"]]
-    if unshowable(entry["text"]):
-        detail.append(Paragraph(f"<b>{UNSHOWABLE}</b>", s["small"]))
-    return [Paragraph(text(entry["id"]), s["small"]), Paragraph(text(entry["at"]), s["small"]),
-            Paragraph(cell(entry["title"]), s["small"]), detail,
-            Paragraph(text(entry["by"]), s["small"])]
+    parts = pieces(entry["text"]) or [""]
+    rows = [[Paragraph(text(entry["id"]), s["small"]), Paragraph(text(entry["at"]), s["small"]),
+             Paragraph(cell(entry["title"]), s["small"]),
+             [Paragraph(cell(parts[0]), s["small"])], Paragraph(text(entry["by"]), s["small"])]]
+    rows += [["", "", Paragraph(f"(#{entry['id']} continued)", s["small"]),
+              [Paragraph(cell(part), s["small"])], ""] for part in parts[1:]]
+    notes = [*entry["notes"], *([UNSHOWABLE] if unshowable(entry["text"]) else [])]
+    rows[-1][3] += [Paragraph(f"<b>{text(note)}</b>", s["small"]) for note in notes]
+    return rows
 
 
 def decorate(data, page, number, total):

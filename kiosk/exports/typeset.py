@@ -1,5 +1,6 @@
 """Fonts and text for the PDF: a Unicode font when one is installed, pupil text shown literally."""
 import functools
+import re
 import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -35,6 +36,26 @@ def text(value):
     cleaned = "".join(ch if ch == "\n" or unicodedata.category(ch) != "Cc" else " "
                       for ch in str(value))
     return escape(cleaned).replace("\n", "<br/>")
+
+
+def pieces(value, limit=500):
+    """Text cut at spaces into pieces that each fit one table row on a page.
+
+    A table row cannot cross a page, so a long note is set over several rows. The
+    limit is in characters, a line break costing a line's worth: a piece stays well
+    under a page even in the widest letters."""
+    out, current, cost = [], "", 0
+    for token in re.findall(r"\S+|\s+", str(value)):
+        for start in range(0, len(token), limit):  # an unbroken run longer than a piece
+            part = token[start:start + limit]
+            weight = len(part) + 40 * part.count("\n")
+            if cost + weight > limit and current.strip():
+                out.append(current.strip())
+                current, cost = "", 0
+            current, cost = current + part, cost + weight
+    if current.strip():
+        out.append(current.strip())
+    return out
 
 
 UNSHOWABLE = ("Part of this is in a script this PDF cannot set as written (for example "

@@ -1,5 +1,5 @@
 """Which kiosk a device is (its cookie), and enrolling a device with a one-time code."""
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 
 from .. import kiosks
 from ..csrf import check_csrf, csrf_token
@@ -15,9 +15,10 @@ NOT_A_KIOSK = "this device is not an enrolled kiosk"
 
 def this_kiosk():
     """The kiosk this device's cookie names (a revoked one too), or None."""
-    if "kiosk_device" not in g:
-        g.kiosk_device = kiosks.kiosk_for_token(get_db(), request.cookies.get(COOKIE))
-    return g.kiosk_device
+    # Cached on the request, not on `g`: an app context can outlive one request.
+    if not hasattr(request, "kiosk_device"):
+        request.kiosk_device = kiosks.kiosk_for_token(get_db(), request.cookies.get(COOKIE))
+    return request.kiosk_device
 
 
 def enrolled_kiosk():

@@ -1,5 +1,5 @@
 """Audit entries for staff requests: who (from the session), when (the app clock), from where."""
-from flask import current_app, g, request
+from flask import current_app, request
 
 from .. import audit
 from ..db import get_db
@@ -11,7 +11,9 @@ def now():
 
 def log(action, target="", detail=None, user=None, db=None):
     """Append an audit entry for the current request, inside any open transaction."""
-    user = user if user is not None else g.get("staff_user")
+    if user is None:
+        from .auth import current_user
+        user = current_user()
     return audit.record(db or get_db(), action, at=now(),
                         actor=user["email"] if user else "not logged in",
                         user_id=user["id"] if user else None,

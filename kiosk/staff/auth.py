@@ -1,7 +1,7 @@
 """Staff login (password, then an authenticator code for readers), logout, and route guards."""
 import functools
 
-from flask import (abort, current_app, flash, g, redirect, render_template, request, session,
+from flask import (abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
 from .. import logins, sessions
@@ -18,23 +18,40 @@ def _limits():
     return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"]}
 
 
+class _Login:
+    """What this request knows of its login; kept on the request, not on `g`, because a
+    test's app context (and a Socket.IO connection's environ) outlives one request."""
+    user = None
+    session_id = None
+    logged_out_why = None
+
+
+def login_state():
+    state = getattr(request, "kiosk_login", None)
+    if state is None:
+        state = request.kiosk_login = _Login()
+        _load(state)
+    return state
+
+
+def _load(state):
+    token = session.get("st")
+    if not token:
+        return
+    db = get_db()
+    live, why = sessions.check(db, token, now(), current_app.config["STAFF_IDLE_MINUTES"])
+    user = get_user(db, live["user_id"]) if live and not why else None
+    if user is not None and user["active"]:
+        sessions.touch(db, live, now())
+        state.user, state.session_id = user, live["id"]
+    else:
+        state.logged_out_why = why
+        session.pop("st", None)
+
+
 def current_user():
     """The logged-in staff member, or None; ends idle and revoked sessions on the way."""
-    if "staff_user" in g:
-        return g.staff_user
-    g.staff_user, g.logged_out_why = None, None
-    token = session.get("st")
-    if token:
-        db = get_db()
-        live, why = sessions.check(db, token, now(), current_app.config["STAFF_IDLE_MINUTES"])
-        user = get_user(db, live["user_id"]) if live and not why else None
-        if user is not None and user["active"]:
-            sessions.touch(db, live, now())
-            g.staff_user, g.staff_session_id = user, live["id"]
-        else:
-            g.logged_out_why = why
-            session.pop("st", None)
-    return g.staff_user
+    return login_state().user
 
 
 def _wants_json():
@@ -42,7 +59,7 @@ def _wants_json():
 
 
 def _to_login():
-    why = g.get("logged_out_why")
+    why = login_state().logged_out_why
     if why == "idle":
         flash(f"You were logged out after {current_app.config['STAFF_IDLE_MINUTES']} "
               "minutes without activity.")

@@ -1,12 +1,12 @@
 """Case actions from the report page: each is checked by the domain, audited and pushed live."""
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 
 from .. import cases, notify, pupils
 from ..db import get_db, writing
 from ..services import services
 from . import bp
 from .auditing import log, now, refused
-from .auth import reader_required
+from .auth import current_user, reader_required
 from .views import render_case
 
 
@@ -28,7 +28,7 @@ def _act(report_id, action, do):
         if exc.status == 404:
             raise
         flash(str(exc))
-        return render_case(g.staff_user, report_id, status=exc.status)
+        return render_case(current_user(), report_id, status=exc.status)
     with writing(get_db()):
         log(f"case.{action}", f"report:{report_id}", {"entry": entry_id})
     notify.push(services().broker, notification)

@@ -3,7 +3,6 @@
 Each connection also joins a room named after its login session, so when a session
 ends (logout, logout everywhere, a changed role or password) its dashboards are closed.
 """
-from flask import g
 from flask_socketio import ConnectionRefusedError, join_room
 
 from .. import notify
@@ -11,7 +10,7 @@ from ..db import get_db
 from ..extensions import socketio
 from ..users import READER_ROLES
 from .auditing import log
-from .auth import current_user
+from .auth import current_user, login_state
 
 
 def _session_room(session_id):
@@ -32,7 +31,7 @@ def connect(auth=None):
             log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
         raise ConnectionRefusedError("staff login required")
     join_room(notify.STAFF_ROOM)
-    join_room(_session_room(g.staff_session_id))
+    join_room(_session_room(login_state().session_id))
 
 
 @socketio.on("catch_up", namespace=notify.STAFF_NAMESPACE)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from flask import current_app, request
 from flask_socketio import emit
 
+from flask_socketio import ConnectionRefusedError
+
 from ..extensions import socketio
 from ..services import services
 from ..speech.tts import SpeechError
@@ -48,6 +50,11 @@ _reaper = None
 
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
+    """Only an enrolled kiosk may listen: recognition costs the server real work."""
+    from ..pupil.enrol import this_kiosk
+    kiosk = this_kiosk()
+    if kiosk is None or kiosk["revoked_at"]:
+        raise ConnectionRefusedError("this device is not an enrolled kiosk")
     services().voice.start()
     _start_reaper()
 

@@ -29,12 +29,19 @@ def browser(playwright):
     chromium.close()
 
 
+def enrol(page, server):
+    """Make the page's browser context a kiosk: a fresh CLI code, the link, then confirm."""
+    page.goto(f"/enrol?code={server.kiosk_code()}")
+    page.get_by_role("button", name="Make this device the kiosk").click()
+    page.wait_for_url("**/kiosk")
+
+
 @pytest.fixture
 def kiosk(browser, server):
-    """A pupil at an iPad-sized kiosk, in a context of its own."""
+    """A pupil at an iPad-sized kiosk, enrolled, in a context of its own."""
     context = browser.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)
     page = context.new_page()
-    page.goto("/kiosk")
+    enrol(page, server)
     yield page
     context.close()
 
@@ -79,7 +86,7 @@ def launch_kiosk(playwright, server):
         started.append(chromium)
         context = chromium.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)
         page = context.new_page()
-        page.goto("/kiosk")
+        enrol(page, server)
         return page
 
     yield launch

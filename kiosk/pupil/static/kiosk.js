@@ -416,12 +416,19 @@
     state.returnToReview = false;
     show(state.trail.pop());
   });
-  $("get-adult").addEventListener("click", () => {
+  function askForHelp() {
     stopVoice();
     speak(J.screens.help.audio);
     showMessage(J.screens.help, J.controls.back, hideOverlay);
-    fetch("/api/help", { method: "POST", cache: "no-store" }).catch(() => {});
-  });
+    // "An adult is coming" must not stand if nobody was told (e.g. a revoked kiosk).
+    fetch("/api/help", { method: "POST", cache: "no-store" })
+      .then((response) => { if (!response.ok) throw new Error(response.status); })
+      .catch(() => {
+        showMessage(J.screens.send_failed, J.controls.try_again, askForHelp);
+        speak(J.screens.send_failed.audio);
+      });
+  }
+  $("get-adult").addEventListener("click", askForHelp);
   $("hide").addEventListener("click", hideNow);
   $("forward").addEventListener("click", () => {
     const page = J.pages[state.page];
@@ -438,6 +445,7 @@
   function hideNow() {
     stopSpeaking();
     stopVoice();
+    closePin();
     hideOverlay();
     state = freshState();
     $("app").hidden = true;
@@ -470,6 +478,7 @@
            state.page !== J.flow[0] || !$("overlay").hidden;
   }
   function warnIdle() {
+    closePin();  // a staff member walked away mid-PIN
     if (!hasAnything()) return armIdle();
     let left = J.timing.warning;
     speak(J.screens.reset_warning.audio);
@@ -490,6 +499,75 @@
       if ($("overlay").hidden || !overlayTimer) armIdle();
     }, { capture: true });
   }
+
+  // ---- staff PIN: pausing the kiosk; the server decides, this only collects digits ----
+  const PIN_MAX = 12;
+  let pin = "";
+  let pinBusy = false;
+  function showPin(message) {
+    $("pin-dots").textContent = "\u25cf".repeat(pin.length);
+    $("pin-count").textContent = pin.length === 1 ? "1 digit typed"
+      : (pin.length || "No") + " digits typed";
+    if (message !== undefined) $("pin-message").textContent = message;
+  }
+  function openPin() {
+    stopSpeaking();
+    stopVoice();
+    pin = "";
+    showPin("");
+    $("pin-dialog").hidden = false;
+    $("pin-title").focus();
+  }
+  function closePin() {
+    if ($("pin-dialog").hidden) return;
+    pin = "";
+    showPin("");
+    $("pin-dialog").hidden = true;
+    $("staff").focus({ preventScroll: true });
+  }
+  function typeDigit(digit) {
+    if (pin.length < PIN_MAX) pin += digit;
+    showPin();  // "N tries left" stays in view while the PIN is typed again
+  }
+  async function tryPin() {
+    if (!pin || pinBusy) return;
+    pinBusy = true;
+    const typed = pin;
+    pin = "";
+    showPin("Checking\u2026");
+    try {
+      const response = await fetch("/api/kiosk/unlock", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ pin: typed }), cache: "no-store",
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (response.ok && answer.next) return location.replace(answer.next);
+      showPin(answer.error || "That did not work. Try again.");
+    } catch (err) {
+      showPin("The kiosk cannot reach the server. Try again.");
+    } finally {
+      pinBusy = false;
+    }
+  }
+  $("staff").addEventListener("click", openPin);
+  for (const key of document.querySelectorAll(".pin-key[data-digit]")) {
+    key.addEventListener("click", () => typeDigit(key.dataset.digit));
+  }
+  $("pin-clear").addEventListener("click", () => { pin = ""; showPin(""); });
+  $("pin-ok").addEventListener("click", tryPin);
+  $("pin-cancel").addEventListener("click", closePin);
+  document.addEventListener("keydown", (event) => {
+    if ($("pin-dialog").hidden) return;
+    if (/^[0-9]$/.test(event.key)) {
+      typeDigit(event.key);
+      $("pin-ok").focus();  // so Enter means OK, not whichever key was tapped last
+    }
+    else if (event.key === "Backspace") { pin = pin.slice(0, -1); showPin(); }
+    else if (event.key === "Enter" && event.target.tagName !== "BUTTON") tryPin();
+    else if (event.key === "Escape") closePin();
+    else return;
+    event.preventDefault();
+  });
 
   window.addEventListener("error", () => {
     showMessage(J.screens.problem, J.controls.done, resetNow);
