@@ -20,9 +20,14 @@ READY_SECONDS = 30
 class Server:
     """A running server: its base URL and the instance folder it owns."""
 
-    def __init__(self, base_url, instance_path):
+    def __init__(self, base_url, instance_path, authenticator):
         self.base_url, self.instance_path = base_url, instance_path
         self.kiosks = 0
+        self.authenticator = authenticator
+
+    def add_user(self, email, role, password=DSL_PASSWORD):
+        """Another staff account, made with the CLI; readers' keys go to the authenticator."""
+        self.authenticator.add(email, create_user(self.instance_path, email, role, password))
 
     def kiosk_code(self):
         """A one-time enrolment code for a new kiosk, made with the project's CLI."""
@@ -47,12 +52,42 @@ def instance_env(instance_path):
     return dict(os.environ, KIOSK_INSTANCE_PATH=str(instance_path))
 
 
+class Authenticator:
+    """The phone app a DSL would use: keys from create-user, a fresh code on request.
+
+    The server takes each code once, so a second login in the same 30 seconds uses the
+    next period's code (accepted for clock drift), and a third waits for a new period."""
+
+    def __init__(self):
+        self.keys, self.used = {}, {}
+
+    def add(self, email, key):
+        if key:
+            self.keys[email] = key
+
+    def code(self, email):
+        from kiosk import totp
+        while True:
+            now = int(time.time()) // totp.PERIOD
+            fresh = [step for step in range(now - totp.WINDOW, now + totp.WINDOW + 1)
+                     if step > self.used.get(email, 0)]
+            if fresh:
+                self.used[email] = fresh[0]
+                return totp.code_for(self.keys[email], fresh[0])
+            time.sleep(totp.PERIOD - time.time() % totp.PERIOD + 0.1)  # the next code
+
+
+def create_user(instance_path, email, role, password=DSL_PASSWORD):
+    """Create an account with the project's CLI; returns the authenticator key it printed."""
+    printed = flask_command(instance_path, "create-user", email, "--role", role,
+                            "--password-stdin", stdin=password + "\n")
+    found = re.search(r"^Key: (\S+)$", printed, re.MULTILINE)
+    return found.group(1) if found else ""
+
+
 def create_dsl(instance_path, email=DSL_EMAIL, password=DSL_PASSWORD):
-    """Create a DSL account through the project's own CLI command."""
-    subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "create-user", email,
-                    "--role", "dsl", "--password-stdin"], input=password + "\n", text=True,
-                   cwd=ROOT, env=instance_env(instance_path), check=True,
-                   capture_output=True, timeout=60)
+    """Create a DSL account through the project's own CLI command; returns its key."""
+    return create_user(instance_path, email, "dsl", password)
 
 
 def flask_command(instance_path, *args, stdin=""):
@@ -104,8 +139,9 @@ def tail(path, lines=20):
 def running_server(with_dsl=True):
     """Start run.py on a free port with a fresh instance folder; always stop it after."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
+        authenticator = Authenticator()
         if with_dsl:
-            create_dsl(instance_path)
+            authenticator.add(DSL_EMAIL, create_dsl(instance_path))
         port = free_port()
         log_path = Path(instance_path) / "server.log"
         # The server logs every request: a file, not a pipe, so a full pipe never blocks it.
@@ -116,7 +152,7 @@ def running_server(with_dsl=True):
         try:
             base_url = f"http://127.0.0.1:{port}"
             wait_ready(base_url, process, log_path)
-            yield Server(base_url, instance_path)
+            yield Server(base_url, instance_path, authenticator)
         finally:
             stop(process)
 
@@ -131,14 +167,20 @@ def stop(process):
         process.wait()
 
 
-def login(base_url, email=DSL_EMAIL, password=DSL_PASSWORD):
-    """A requests session logged in as staff (the session cookie is in its jar)."""
+def _csrf(page):
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def login(server, email=DSL_EMAIL, password=DSL_PASSWORD):
+    """A requests session logged in as staff: password, then the authenticator code."""
     session = requests.Session()
-    form = session.get(base_url + "/staff/login", timeout=10)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    answer = session.post(base_url + "/staff/login", timeout=10,
-                          data={"email": email, "password": password, "csrf_token": token})
-    # A good login redirects to the dashboard; a bad one stays on the form with 401.
+    form = session.get(server.base_url + "/staff/login", timeout=10)
+    answer = session.post(server.base_url + "/staff/login", timeout=10,
+                          data={"email": email, "password": password, "csrf_token": _csrf(form)})
+    if answer.url.endswith("/staff/login/code"):
+        answer = session.post(answer.url, timeout=10, data={
+            "code": server.authenticator.code(email), "csrf_token": _csrf(answer)})
+    # A good login ends on the dashboard; a bad one stays on a form with 401.
     if answer.status_code != 200 or not answer.url.endswith("/staff/"):
         raise RuntimeError(f"login failed: HTTP {answer.status_code} at {answer.url}")
     return session

@@ -103,7 +103,7 @@ def main():
     """Start a server, log a DSL in, time the sends, stop the server."""
     args = parse_args()
     with running_server() as server:
-        client, arrivals = connect_dashboard(server.base_url, login(server.base_url))
+        client, arrivals = connect_dashboard(server.base_url, login(server))
         try:
             # An enrolled kiosk's cookie only: a kiosk has no staff cookie.
             latencies, round_trips = run_sends(server.base_url, server.kiosk_session(),

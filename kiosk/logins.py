@@ -72,7 +72,9 @@ def check_code(db, user_id, code, now, limits):
     if step is not None and step <= user["totp_last_step"]:
         # A code seen once (over a shoulder, in a proxy log) must not let anyone in again.
         user = _failed(db, user, now, limits)
-        return Attempt("locked" if is_locked(user, now) else "wrong", user, REUSED_CODE)
+        if is_locked(user, now):
+            return Attempt("locked", user, _locked_message(user, now))
+        return Attempt("wrong", user, REUSED_CODE)
     if step is None:
         user = _failed(db, user, now, limits)
         if is_locked(user, now):

@@ -262,6 +262,8 @@ def test_a_wrong_code_is_refused_clearly_and_logged(app, dsl):
     failed = audit_rows(app, "login.failed")
     assert len(failed) == 1 and failed[0]["actor"] == DSL_EMAIL
     assert rows(app, "SELECT * FROM staff_sessions") == []
+    assert user_row(app, DSL_EMAIL)["totp_last_step"] == 0
+    assert user_row(app, DSL_EMAIL)["failed_logins"] == 1
     # The person can try again with the right code without retyping the password.
     assert code_step(client, code_now(app)).status_code == 302
     assert logged_in(client)
@@ -374,6 +376,21 @@ def test_wrong_codes_count_towards_the_lockout(app, dsl):
     assert failures[4]["detail"] == '{"why": "code locked"}'
 
 
+def test_a_reused_code_that_locks_the_account_says_so(app, dsl):
+    code = code_now(app)
+    client = app.test_client()
+    password_step(client)
+    assert code_step(client, code).status_code == 302
+    post_form(client, "/staff/account", "/staff/logout", {})
+    password_step(client)
+    for _ in range(4):
+        response = code_step(client, code)
+        assert response.status_code == 401 and "has been used" in text(response)
+    response = code_step(client, code)
+    assert response.status_code == 429
+    assert "locked for 15 more minutes" in text(response)
+
+
 def test_wrong_passwords_and_wrong_codes_add_up(app, dsl):
     client = app.test_client()
     for _ in range(3):
@@ -460,6 +477,20 @@ def test_activity_keeps_the_session(app, staff_client, clock):
     assert staff_client.get("/staff/reports/1").status_code == 404  # in, no such report
     advance(clock, minutes=31)
     assert not logged_in(staff_client)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Idle expiry is only noticed on the next HTTP request or socket event the dashboard "
+    "itself sends; an open /staff Socket.IO dashboard left unattended is never closed and "
+    "keeps receiving live report notifications after its session has expired. Needs a "
+    "server-side sweep in kiosk/staff/events.py (not a file this change may touch)."))
+def test_an_idle_dashboard_stops_receiving_reports(app, staff_socket, clock, client):
+    staff_socket.get_received("/staff")
+    advance(clock, minutes=31)
+    assert client.post("/api/reports", json=a_report()).status_code == 201
+    heard = ([e["name"] for e in staff_socket.get_received("/staff")]
+             if staff_socket.is_connected("/staff") else [])
+    assert "notification" not in heard
 
 
 def test_api_calls_after_idle_expiry_get_401_not_a_redirect(app, staff_client, clock):
@@ -724,7 +755,7 @@ def test_the_session_cookie_holds_only_an_opaque_token(app, staff_client, dsl):
     token = data["st"]
     assert isinstance(token, str) and len(token) >= 32
     assert DSL_EMAIL not in cookie and DSL_EMAIL not in repr(data)
-    assert not any(value == dsl["id"] for value in data.values())
+    assert not any(type(value) is int for value in data.values())  # no id (True is _permanent)
     stored = rows(app, "SELECT * FROM staff_sessions")
     assert len(stored) == 1 and stored[0]["user_id"] == dsl["id"]
     assert stored[0]["token_hash"] != token and token not in repr(stored)

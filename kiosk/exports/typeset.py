@@ -16,8 +16,8 @@ FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
 def fonts():
     """(regular, bold) font names: DejaVu Sans when installed, else Helvetica.
 
-    Helvetica is a fallback only: it has Western European letters alone, so names such as Łukasz and
-    Polish or Urdu words would print as boxes. Install fonts-dejavu-core."""
+    Helvetica is a fallback only: it has Western European letters alone, so a name such
+    as Łukasz, or Polish or Urdu words, would print as boxes. Install fonts-dejavu-core."""
     for folder in FONT_DIRS:
         regular, bold = Path(folder, "DejaVuSans.ttf"), Path(folder, "DejaVuSans-Bold.ttf")
         if regular.is_file() and bold.is_file():

@@ -61,7 +61,8 @@ def paused():
     if kiosk is None:
         return redirect(url_for("pupil.kiosk"))
     response = current_app.make_response(render_template(
-        "pupil/paused.html", kiosk=kiosk, csrf_token=csrf_token()))
+        "pupil/paused.html", kiosk=kiosk, csrf_token=csrf_token(),
+        seconds=UNLOCK_MINUTES * 60))
     response.headers["Cache-Control"] = "no-store"
     return response
 
