@@ -4,6 +4,8 @@ import sys
 import threading
 
 from kiosk import create_app, escalation, tls
+from kiosk.staff import events as staff_events
+from kiosk.ticker import Ticker
 from kiosk.extensions import socketio
 
 
@@ -59,6 +61,22 @@ def prepare_https(app, args):
     return str(cert_path), str(key_path)
 
 
+def print_first_steps(app):
+    """On a new install, say what to do next: nobody can log in and no device is a kiosk."""
+    from kiosk.db import connect
+    db = connect(app.config["DATABASE"])
+    users, kiosks = db["users"].count, db["kiosks"].count
+    db.close()
+    if not users:
+        print("No staff accounts yet. Add the DSL (it prints a QR code for their "
+              "authenticator app):\n  flask --app kiosk create-user dsl@your.school --role dsl")
+    if not kiosks:
+        print("No kiosks yet. Enrol a device (it prints a one-time code and link):\n"
+              "  flask --app kiosk create-kiosk \"Library kiosk\" --place Library")
+    if not users or not kiosks:
+        print("", flush=True)
+
+
 def main(argv=None):
     args = parse_args(argv)
     app = create_app()
@@ -80,9 +98,12 @@ def main(argv=None):
     svc.voice.start()
     # Escalate reports nobody has acknowledged in time, from now until the server stops.
     escalation.start(app)
+    # Close live dashboards whose login ended elsewhere or went idle.
+    Ticker(app, "session sweep", staff_events.SWEEP_SECONDS, staff_events.sweep).start()
     if not args.https:
         base = f"http://{args.host}:{args.port}"
         print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/", flush=True)
+    print_first_steps(app)
     # Flask-SocketIO (threading mode) hands ssl_context on to werkzeug's run_simple.
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
                  ssl_context=ssl_context)

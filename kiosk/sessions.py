@@ -39,11 +39,14 @@ def check(db, token, now, idle_minutes):
         return None, "not logged in"
     if session["ended_at"]:
         return session, session["ended_why"]
-    idle_since = datetime.fromisoformat(session["last_seen"])
-    if now - idle_since > timedelta(minutes=idle_minutes):
+    if is_idle(session, now, idle_minutes):
         end(db, token, now, "idle")
         return session, "idle"
     return session, None
+
+
+def is_idle(session, now, idle_minutes):
+    return now - datetime.fromisoformat(session["last_seen"]) > timedelta(minutes=idle_minutes)
 
 
 def touch(db, session, now):

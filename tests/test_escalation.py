@@ -254,6 +254,19 @@ def test_smtp_nobody_listens_on_still_escalates_and_records_the_failure(app, cli
     assert audit.verify(db).ok
 
 
+def test_a_step_nobody_can_be_emailed_for_says_so(app, client, db, clock, team, mail):
+    head = next(db.query("SELECT id FROM users WHERE email = ?", [HEAD]))
+    db["users"].update(head["id"], {"active": 0})
+    report = send(client, db, clock, at(18, 10, 30), **URGENT)
+    done = check(app, db, clock, at(18, 10, 50))
+    assert [(d["to"], d["emailed"]) for d in done] == [("deputy", 2), ("head", 0)]
+    assert events(db, report["id"])[-2:] == [
+        ("escalated", {"to": "head", "step": 2, "due_at": report["due_at"], "email_to": 0}),
+        ("escalation_email_failed", {"to": "head", "step": 2, "sent": 0, "of": 0,
+                                     "error": "no active account has the role Head teacher"})]
+    assert HEAD not in mail.recipients()
+
+
 def test_a_refused_login_is_a_plain_reason_without_the_password(inbox):
     def refuse(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=False, handled=False)

@@ -25,8 +25,8 @@ SHADE = colors.HexColor("#eeeeee")
 def styles():
     """Paragraph styles, in the registered font."""
     regular, bold = fonts()
-    body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5,
-                          splitLongWords=True)
+    body = ParagraphStyle("body", fontName=regular, bulletFontName=regular, fontSize=9.5,
+                          leading=12.5, splitLongWords=True)
     return {
         "body": body,
         "small": ParagraphStyle("small", body, fontSize=8.5, leading=10.5),

@@ -29,9 +29,13 @@ def _target(actor, user_id):
     target = users.get_user(get_db(), user_id)
     if target is None:
         abort(404, f"There is no user {user_id}.")
+    if target["id"] == actor["id"]:
+        refused("may not change their own account from the accounts page")
+        abort(403, "You cannot change your own role or reset your own account here: "
+                   "ask a colleague, or use your Account page for your password.")
     if not may_manage(actor, target["role"]):
         refused(f"role {actor['role']} may not manage a {target['role']} account")
-        abort(403, f"Only the DSL or the head teacher can change a "
+        abort(403, f"Your role cannot change a "
                    f"{ROLE_NAMES[target['role']]} account.")
     return target
 
@@ -56,7 +60,7 @@ def admin_create_user(user):
     role = request.form.get("role", "")
     if role in users.ROLES and not may_manage(user, role):
         refused(f"role {user['role']} may not create a {role} account")
-        abort(403, f"Only the DSL or the head teacher can create a {ROLE_NAMES[role]} account.")
+        abort(403, f"Your role cannot create a {ROLE_NAMES[role]} account.")
     db = get_db()
     try:
         with writing(db):
@@ -94,7 +98,7 @@ def admin_set_role(user, user_id):
     role = request.form.get("role", "")
     if role in users.ROLES and not may_manage(user, role):
         refused(f"role {user['role']} may not give the role {role}")
-        abort(403, f"Only the DSL or the head teacher can give the role {ROLE_NAMES[role]}.")
+        abort(403, f"Your role cannot give the role {ROLE_NAMES[role]}.")
     changed = _change(user, user_id, "user.role_changed",
                       lambda db, t: users.set_role(db, t["id"], role, now()))
     if changed is not None and changed["role"] in READER_ROLES and not changed["totp_last_step"]:
@@ -142,8 +146,6 @@ def admin_unlock(user, user_id):
 @roles_required(*ACCOUNT_ADMINS)
 def admin_set_active(user, user_id):
     active = request.form.get("active") == "1"
-    if user_id == user["id"] and not active:
-        abort(400, "You cannot switch off your own account.")
     if _change(user, user_id, "user.switched_on" if active else "user.switched_off",
                lambda db, t: users.set_active(db, t["id"], active, now()) or True):
         flash("Account switched on." if active else "Account switched off and logged out.")

@@ -1,5 +1,5 @@
 """Case actions from the report page: each is checked by the domain, audited and pushed live."""
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 
 from .. import cases, notify, pupils
 from ..db import get_db, writing
@@ -26,7 +26,7 @@ def _act(report_id, action, do):
     except cases.CaseError as exc:
         refused(str(exc), f"report:{report_id}")
         if exc.status == 404:
-            raise
+            abort(404, str(exc))
         flash(str(exc))
         return render_case(current_user(), report_id, status=exc.status)
     with writing(get_db()):

@@ -3,14 +3,19 @@
 Each connection also joins a room named after its login session, so when a session
 ends (logout, logout everywhere, a changed role or password) its dashboards are closed.
 """
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
-from .. import notify
+from .. import notify, sessions
 from ..db import get_db
 from ..extensions import socketio
 from ..users import READER_ROLES
 from .auditing import log
 from .auth import current_user, login_state
+
+
+SWEEP_SECONDS = 30
+_live = {}  # Socket.IO sid -> the login session it belongs to
 
 
 def _session_room(session_id):
@@ -30,8 +35,15 @@ def connect(auth=None):
         if user is not None:
             log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
         raise ConnectionRefusedError("staff login required")
+    session_id = login_state().session_id
     join_room(notify.STAFF_ROOM)
-    join_room(_session_room(login_state().session_id))
+    join_room(_session_room(session_id))
+    _live[request.sid] = session_id
+
+
+@socketio.on("disconnect", namespace=notify.STAFF_NAMESPACE)
+def disconnect(*args):
+    _live.pop(request.sid, None)
 
 
 @socketio.on("catch_up", namespace=notify.STAFF_NAMESPACE)
@@ -55,3 +67,22 @@ def disconnect_sessions(session_ids):
         socketio.emit("logged_out", {}, to=room, namespace=notify.STAFF_NAMESPACE)
         for sid, _ in participants:
             socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+
+
+def sweep(db):
+    """Close dashboards whose login has ended or gone idle since they connected.
+
+    A session can end where no request of this process sees it (a command line role
+    change, or nobody touching the dashboard for the idle time), so this runs on a timer."""
+    now = current_app.config["CLOCK"]()
+    idle = current_app.config["STAFF_IDLE_MINUTES"]
+    ended = []
+    for session_id in set(_live.values()):
+        row = next(db.query("SELECT * FROM staff_sessions WHERE id = ?", [session_id]), None)
+        if row is None or row["ended_at"] or sessions.is_idle(row, now, idle):
+            if row is not None and not row["ended_at"]:
+                db["staff_sessions"].update(row["id"], {"ended_at": now.isoformat(),
+                                                        "ended_why": "idle"})
+            ended.append(session_id)
+    disconnect_sessions(ended)
+    return ended

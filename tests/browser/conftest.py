@@ -37,6 +37,12 @@ def enrol(page, server):
 
 
 @pytest.fixture
+def enrol_page(server):
+    """Enrols a page made by the test itself as a new kiosk, leaving it on /kiosk."""
+    return lambda page: enrol(page, server)
+
+
+@pytest.fixture
 def kiosk(browser, server):
     """A pupil at an iPad-sized kiosk, enrolled, in a context of its own."""
     context = browser.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)

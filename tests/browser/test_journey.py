@@ -188,12 +188,12 @@ def test_change_from_review_returns_to_review(kiosk):
     expect(kiosk.locator(".review").get_by_text("Worried", exact=True)).to_be_visible()
 
 
-def test_inactivity_warns_then_clears(browser, server):
+def test_inactivity_warns_then_clears(browser, server, enrol_page):
     context = browser.new_context(viewport={"width": 1024, "height": 768},
                                   base_url=server.base_url)
     page = context.new_page()
     page.clock.install()
-    page.goto("/kiosk")
+    enrol_page(page)
     tap(page, "Start")
     tap(page, "Yes")
     page.clock.run_for(121_000)
@@ -218,7 +218,7 @@ def test_every_button_is_big_enough(kiosk):
             assert box["width"] >= 44 and box["height"] >= 44, button.inner_text()
 
 
-def test_tapping_a_tile_plays_its_words_then_the_next_prompt(browser, server):
+def test_tapping_a_tile_plays_its_words_then_the_next_prompt(browser, server, enrol_page):
     context = browser.new_context(viewport={"width": 1024, "height": 768},
                                   base_url=server.base_url)
     page = context.new_page()
@@ -231,7 +231,7 @@ def test_tapping_a_tile_plays_its_words_then_the_next_prompt(browser, server):
           return play.call(this);
         };
     """)
-    page.goto("/kiosk")
+    enrol_page(page)
     journey = page.evaluate("JSON.parse(document.getElementById('journey').textContent)")
     tile = journey["pages"]["safe"]["tiles"][0]["audio"]
     prompt = journey["pages"]["what"]["prompt"]["audio"]

@@ -1,0 +1,39 @@
+"""A job run every few seconds in a daemon thread, with its own database connection."""
+import threading
+
+from .db import connect
+
+
+class Ticker:
+    """Runs job(db) now and then every `interval` seconds until stopped; survives errors."""
+
+    def __init__(self, app, name, interval, job):
+        self.app, self.name, self.interval, self.job = app, name, float(interval), job
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=10):
+        """Ask the thread to finish after its current run; True once it has."""
+        self._stopping.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self):
+        # Its own connection: sqlite connections are not shared between threads here.
+        db = connect(self.app.config["DATABASE"])
+        try:
+            while True:
+                try:
+                    with self.app.app_context():
+                        self.job(db)
+                except Exception:  # one bad run must not stop the next
+                    self.app.logger.exception("%s failed; trying again in %s s",
+                                              self.name, self.interval)
+                if self._stopping.wait(self.interval):
+                    return
+        finally:
+            db.close()
