@@ -29,6 +29,11 @@ def is_locked(user, now):
     return bool(user["locked_until"]) and datetime.fromisoformat(user["locked_until"]) > now
 
 
+def count_failure(db, user, now, limits):
+    """A wrong password somewhere other than the login form counts towards lockout too."""
+    return _failed(db, user, now, limits)
+
+
 def _failed(db, user, now, limits):
     """Count a failure; the last allowed one locks the account."""
     failures = user["failed_logins"] + 1

@@ -1,12 +1,12 @@
 """A member of staff's own account: change password, log out everywhere."""
 from flask import flash, redirect, render_template, request, session, url_for
 
-from .. import sessions, users
+from .. import logins, sessions, users
 from ..db import get_db, writing
 from ..users import ROLE_NAMES, UserError
 from . import bp
 from .auditing import log, now
-from .auth import disconnect_sessions, login_required
+from .auth import disconnect_sessions, limits, login_required
 
 
 @bp.get("/account")
@@ -33,7 +33,12 @@ def _everywhere(user, action, change):
 def change_password(user):
     """Needs the current password; afterwards every session, this one too, must log in again."""
     new = request.form.get("new_password", "")
-    if users.password_matches(get_db(), user["email"], request.form.get("password")) is None:
+    db = get_db()
+    if users.password_matches(db, user["email"], request.form.get("password")) is None:
+        # Someone at an unlocked screen must not get unlimited guesses at the password.
+        with writing(db):
+            logins.count_failure(db, user, now(), limits())
+            log("login.failed", f"user:{user['id']}", {"why": "wrong current password"})
         flash("Your current password is not right.")
         return redirect(url_for("staff.account")), 303
     if new != request.form.get("confirm", ""):

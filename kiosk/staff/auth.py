@@ -13,7 +13,7 @@ from .auditing import log, now, refused
 CODE_MINUTES = 5  # how long a correct password waits for its code
 
 
-def _limits():
+def limits():
     cfg = current_app.config
     return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"]}
 
@@ -116,7 +116,7 @@ def login():
     db = get_db()
     with writing(db):
         attempt = logins.check_password(db, email, request.form.get("password"), now(),
-                                        _limits())
+                                        limits())
         if attempt.outcome in ("wrong", "locked"):
             log("login.failed", f"email:{email}", {"why": attempt.outcome}, user=attempt.user)
     if attempt.outcome == "needs_code":
@@ -143,7 +143,7 @@ def login_code():
     db = get_db()
     with writing(db):
         attempt = logins.check_code(db, pending["uid"], request.form.get("code"), now(),
-                                    _limits())
+                                    limits())
         if attempt.outcome != "ok":
             log("login.failed", f"user:{pending['uid']}", {"why": "code " + attempt.outcome},
                 user=attempt.user)
