@@ -27,6 +27,12 @@ def describe(entry):
         "escalated": (f"Escalated to {ROLE_NAMES.get(d.get('to'), d.get('to', ''))}: "
                       "not acknowledged in time", ""),
     }
+    if kind in ("escalation_email", "escalation_email_failed"):
+        who = ROLE_NAMES.get(d.get("to"), d.get("to", ""))
+        if kind == "escalation_email":
+            return f"Escalation email sent to {d.get('sent', 0)} ({who})", ""
+        return f"Escalation email to {who} failed", (
+            f"{d.get('sent', 0)} of {d.get('of', 0)} sent: {d.get('error', '')}")
     if kind == "merged":
         if "into" in d:
             return f"Merged into case {d['into']} as a duplicate", d.get("reason", "")
