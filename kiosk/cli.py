@@ -6,7 +6,6 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .content import ContentError
-from .db import get_db
 from .services import load_checked_content, services
 from .voice import models
 from .voice.service import VoiceService

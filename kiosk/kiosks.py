@@ -31,6 +31,7 @@ class KioskError(ValueError):
 
 @dataclass(frozen=True)
 class PinResult:
+    """What a typed staff PIN led to, with the numbers the kiosk tells staff."""
     outcome: str  # "ok", "wrong", "locked" or "unset"
     attempts_left: int = 0
     minutes_left: int = 0
@@ -59,7 +60,8 @@ def normalise_code(code):
 
 
 def _clean(text, what, limit, required=True):
-    text = " ".join(str(text or "").split())  # no control characters or runs of spaces
+    text = "".join(ch for ch in str(text or "") if ch.isprintable() or ch.isspace())
+    text = " ".join(text.split())  # names are shown and typed: no runs of spaces
     if required and not text:
         raise KioskError(f"the kiosk {what} is empty: give it one, e.g. \"Class 4 iPad\"")
     if len(text) > limit:
@@ -74,6 +76,7 @@ def find_kiosk(db, name):
 
 
 def get_kiosk(db, kiosk_id):
+    """The kiosk with this id, or None."""
     return next(db.query("SELECT * FROM kiosks WHERE id = ?", [kiosk_id]), None)
 
 

@@ -6,7 +6,6 @@ import pytest
 
 from helpers import DSL_PASSWORD, a_report, csrf_from, log_in
 from kiosk.db import get_db
-from kiosk.extensions import socketio
 from kiosk.users import create_user
 
 HEAD = "head@school.example"

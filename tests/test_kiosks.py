@@ -94,6 +94,13 @@ def test_bad_kiosk_names_are_refused_and_nothing_written(db, clock, name, place,
     assert counts(db) == before
 
 
+def test_names_are_tidied_and_shown_as_text(app, device, db):
+    _, code = new_kiosk(app, " <b>Hall</b>\x00  kiosk\n", "Main\thall")
+    assert kiosk_row(db, "<b>Hall</b> kiosk")["place"] == "Main hall"
+    html = device.get(f"/enrol?code={code}").get_data(as_text=True)
+    assert "&lt;b&gt;Hall&lt;/b&gt; kiosk" in html and "<b>Hall" not in html
+
+
 def test_a_new_device_replaces_the_old_one(db, clock):
     _, code = kiosks.create_kiosk(db, "Class 4 iPad", "", clock.now, "tests")
     _, old_token = kiosks.enrol(db, code, clock.now)
@@ -122,7 +129,8 @@ def test_unknown_kiosk_is_named(db, clock, call):
         call(db, "Nowhere", clock.now)
 
 
-@pytest.mark.parametrize("pin", ["", "12345", "1234567890123", "12ab56", " 123456", "１２３４５６"])
+@pytest.mark.parametrize("pin", ["", "12345", "1234567890123", "12ab56", " 123456",
+                                 "\uff11\uff12\uff13\uff14\uff15\uff16"])  # full-width digits
 def test_staff_pin_must_be_6_to_12_digits(db, pin):
     before = counts(db)
     with pytest.raises(KioskError, match="6 to 12 digits"):

@@ -1,5 +1,5 @@
 """Case actions from the report page: each is checked by the domain, audited and pushed live."""
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from .. import cases, notify, pupils
 from ..db import get_db, writing
@@ -95,7 +95,3 @@ def _missing(message):
     def fail():
         raise cases.CaseError(message)
     return fail
-
-
-def school_timezone():
-    return current_app.config["SCHOOL_DAY"]["timezone"]
