@@ -18,7 +18,7 @@ from pathlib import Path
 
 import socketio
 
-from _server import ROOT, running_server
+from _server import ROOT, cookie_header, running_server
 
 # Run as bench/voice.py: make the kiosk package and the test speech maker importable.
 sys.path.insert(0, str(ROOT))
@@ -254,12 +254,14 @@ def rss_mb(pid):
 class Kiosk:
     """A Socket.IO client on /voice, as the kiosk page is; `heard` events are timestamped."""
 
-    def __init__(self, base_url):
+    def __init__(self, server):
         self.heard = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("heard", self._on_heard, namespace="/voice")
-        self.client.connect(base_url, namespaces=["/voice"], transports=["websocket"],
-                            wait_timeout=10)
+        # Only an enrolled kiosk may listen: enrol, then connect with its device cookie.
+        device = cookie_header(server.kiosk_session())
+        self.client.connect(server.base_url, namespaces=["/voice"], transports=["websocket"],
+                            headers={"Cookie": device}, wait_timeout=10)
 
     def _on_heard(self, data):
         self.heard.put((time.perf_counter(), data))  # stamped on arrival
@@ -341,9 +343,9 @@ def after_end_of_speech(kiosk, utterances, speed):
     return latencies, misses
 
 
-def four_kiosks_at_once(base_url):
+def four_kiosks_at_once(server):
     """Four kiosks start listening together: the pool makes a recogniser for each."""
-    kiosks = [Kiosk(base_url) for _ in range(4)]
+    kiosks = [Kiosk(server) for _ in range(4)]
     try:
         threads = [threading.Thread(target=k.start, args=("what",)) for k in kiosks]
         for thread in threads:
@@ -369,7 +371,7 @@ def server_figures(engine_name, vosk_model, cases, args):
     words = [("more", "", text, spoken(text, LATENCY_VOICE, LATENCY_RATE)) for text in SENTENCES]
     with running_server(with_dsl=False) as server:
         pid = server_pid(server.base_url)
-        kiosk = Kiosk(server.base_url)
+        kiosk = Kiosk(server)
         try:
             wait_for_engine(kiosk, engine_name)
             loaded = rss_mb(pid)
@@ -379,7 +381,7 @@ def server_figures(engine_name, vosk_model, cases, args):
             after = rss_mb(pid)
         finally:
             kiosk.close()
-        kiosks = four_kiosks_at_once(server.base_url)
+        kiosks = four_kiosks_at_once(server)
         four = rss_mb(pid)
         for kiosk in kiosks:
             kiosk.close()
