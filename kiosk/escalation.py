@@ -1,15 +1,15 @@
 """The escalation ladder: a report not acknowledged in time is raised to deputies, then the head."""
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import audit, notify
-from .db import connect, writing
+from .db import writing
 from .mailer import Mailer, MailError
 from .reports import get_report, summary
 from .schoolday import SchoolDay
+from .ticker import Ticker
 from .users import ROLE_NAMES
 
 log = logging.getLogger(__name__)
@@ -164,49 +164,22 @@ def check(app, db):
                     app.extensions["kiosk"].broker)
 
 
-class Ticker:
-    """Checks the ladder every ESCALATION_CHECK_SECONDS in a daemon thread."""
+def _check_and_log(app):
+    def job(db):
+        for step in check(app, db):
+            log.info("Report %s escalated to %s", step["report_id"], step["role_name"])
+    return job
 
-    def __init__(self, app, interval=None):
-        self.app = app
-        self.interval = float(interval or app.config["ESCALATION_CHECK_SECONDS"])
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="escalation", daemon=True)
 
-    def start(self):
-        mailer = Mailer.from_config(self.app.config)
-        if mailer and mailer.problem():
-            self.app.logger.error("Escalation email will not work: %s", mailer.problem())
-        self._thread.start()
-        return self
-
-    def stop(self, timeout=10):
-        """Ask the thread to finish after its current check; True once it has."""
-        self._stopping.set()
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self):
-        # Its own connection: sqlite connections are not shared between threads here.
-        db = connect(self.app.config["DATABASE"])
-        try:
-            while True:
-                self._check(db)
-                if self._stopping.wait(self.interval):
-                    return
-        finally:
-            db.close()
-
-    def _check(self, db):
-        try:
-            for step in check(self.app, db):
-                log.info("Report %s escalated to %s", step["report_id"], step["role_name"])
-        except Exception:
-            # A locked database or a bad setting must not end the ladder for good.
-            self.app.logger.exception("Escalation check failed; trying again in %s s",
-                                      self.interval)
+def ticker(app, interval=None):
+    """The ladder checked every ESCALATION_CHECK_SECONDS (or `interval`) in the background."""
+    return Ticker(app, "escalation", interval or app.config["ESCALATION_CHECK_SECONDS"],
+                  _check_and_log(app))
 
 
 def start(app):
     """Start checking the ladder in the background; returns the Ticker."""
-    return Ticker(app).start()
+    mailer = Mailer.from_config(app.config)
+    if mailer and mailer.problem():
+        app.logger.error("Escalation email will not work: %s", mailer.problem())
+    return ticker(app).start()

@@ -375,7 +375,7 @@ def test_ticker_checks_in_the_background_survives_an_error_and_stops(app, client
         return clock.now
 
     app.config["CLOCK"] = clock_that_fails_once
-    ticker = escalation.Ticker(app, interval=0.05).start()
+    ticker = escalation.ticker(app, interval=0.05).start()
     try:
         assert broker.escalated.wait(10)
     finally:
