@@ -49,6 +49,8 @@ def _authenticator_page(actor, target, status=200):
 @bp.get("/admin/users")
 @roles_required(*ACCOUNT_ADMINS)
 def admin_users(user):
+    with writing(get_db()):
+        log("users.viewed", "users")
     return render_template("staff/admin_users.html", user=user, people=users.list_users(get_db()),
                            grantable=GRANTS[user["role"]], role_names=ROLE_NAMES,
                            manageable=lambda role: may_manage(user, role), now=now())

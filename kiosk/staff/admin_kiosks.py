@@ -2,9 +2,9 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from .. import kiosks
-from ..db import get_db
+from ..db import get_db, writing
 from . import bp
-from .auditing import now
+from .auditing import log, now
 from .auth import roles_required
 
 KIOSK_ADMINS = ("it",)
@@ -34,6 +34,8 @@ def _kiosk(kiosk_id):
 @bp.get("/admin/kiosks")
 @roles_required(*KIOSK_ADMINS)
 def admin_kiosks(user):
+    with writing(get_db()):
+        log("kiosks.viewed", "kiosks")
     rows = [dict(k, state=kiosks.state_of(k, now())) for k in kiosks.list_kiosks(get_db())]
     return render_template("staff/admin_kiosks.html", user=user, kiosks=rows)
 

@@ -76,6 +76,9 @@ def case_chronology_pdf(user, report_id):
 def pupil_search(user):
     query = request.args.get("q", "").strip()[:80]
     found = pupils.search(get_db(), query) if query else []
+    if query:
+        with writing(get_db()):  # who looked for pupils, and how many matched; not the name
+            log("pupils.searched", "pupils", {"matches": len(found)})
     return render_template("staff/pupils.html", user=user, query=query, found=found)
 
 
