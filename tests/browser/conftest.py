@@ -62,8 +62,9 @@ def staff_login(browser, server, email=DSL_EMAIL, password=DSL_PASSWORD):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(server.authenticator.code(email))
-    page.get_by_role("button", name="Continue").click()
+    if email in server.authenticator.keys:  # roles that read reports have an app key
+        page.get_by_label("Code").fill(server.authenticator.code(email))
+        page.get_by_role("button", name="Continue").click()
     return page
 
 
