@@ -202,6 +202,8 @@ def assign(db, report_id, user, now, owner_id):
 def merge(db, duplicate_id, into_id, user, now, reason):
     """Merge a duplicate report into another case; both keep their own record."""
     with writing(db):
+        if into_id is None:
+            raise CaseError("Give the number of the case to merge into.")
         if duplicate_id == into_id:
             raise CaseError("A case cannot be merged into itself.")
         duplicate = _open_case(db, duplicate_id)

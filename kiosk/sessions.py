@@ -7,6 +7,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
+from .db import writing
+
 
 def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
@@ -57,15 +59,23 @@ def touch(db, session, now):
 
 def end(db, token, now, why):
     session = find(db, token)
-    if session is not None and not session["ended_at"]:
-        db["staff_sessions"].update(session["id"], {"ended_at": _iso(now), "ended_why": why})
+    if session is not None:
+        end_id(db, session["id"], now, why)
+
+
+def end_id(db, session_id, now, why):
+    """End one session by its id, unless it has ended already."""
+    with writing(db):
+        db.execute("UPDATE staff_sessions SET ended_at = ?, ended_why = ? "
+                   "WHERE id = ? AND ended_at = ''", [_iso(now), why, session_id])
 
 
 def end_all(db, user_id, now, why):
     """Log a user out everywhere; returns how many sessions ended."""
-    cursor = db.execute(
-        "UPDATE staff_sessions SET ended_at = ?, ended_why = ? "
-        "WHERE user_id = ? AND ended_at = ''", [_iso(now), why, user_id])
+    with writing(db):  # committed here when the caller has no transaction of its own
+        cursor = db.execute(
+            "UPDATE staff_sessions SET ended_at = ?, ended_why = ? "
+            "WHERE user_id = ? AND ended_at = ''", [_iso(now), why, user_id])
     return cursor.rowcount
 
 

@@ -116,6 +116,7 @@ def set_password(db, user_id, password, now=None):
     db["users"].update(user_id, {"password_hash": generate_password_hash(password, method="scrypt"),
                                  "failed_logins": 0, "locked_until": ""})
     sessions.end_all(db, user_id, now, "password changed")
+    return get_user(db, user_id)
 
 
 def reset_authenticator(db, user_id, now=None):
@@ -134,6 +135,7 @@ def set_active(db, user_id, active, now=None):
     db["users"].update(user_id, {"active": 1 if active else 0})
     if not active:
         sessions.end_all(db, user_id, now, "account switched off")
+    return get_user(db, user_id)
 
 
 def unlock(db, user_id):

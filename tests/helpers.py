@@ -1,4 +1,5 @@
 """Helpers the tests share: a report as the kiosk sends it, logging staff in."""
+import sqlite3
 import uuid
 
 DSL_EMAIL, DSL_PASSWORD = "dsl@school.example", "a long test password"
@@ -61,6 +62,17 @@ def kiosk_device(app, name=None, place="Test room"):
     from kiosk.db import get_db
     client = app.test_client()
     with app.app_context():
-        _, code = kiosks.create_kiosk(get_db(), name or f"Kiosk {uuid.uuid4().hex[:8]}", place, app.config["CLOCK"](), "tests")
+        _, code = kiosks.create_kiosk(get_db(), name or f"Kiosk {uuid.uuid4().hex[:8]}", place,
+                                      app.config["CLOCK"](), "tests")
     enrol_device(client, code)
     return client
+
+
+def rows(app, sql, args=()):
+    """Read the app's database directly, outside any request (as an inspector would)."""
+    conn = sqlite3.connect(app.config["DATABASE"])
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, args)]
+    finally:
+        conn.close()

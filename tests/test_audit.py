@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpers import DSL_EMAIL, a_report, csrf_from, log_in
+from helpers import DSL_EMAIL, a_report, csrf_from, log_in, rows
 from kiosk import audit
 from kiosk.db import get_db
 from kiosk.users import create_user
@@ -24,15 +24,6 @@ def tamper(app, *statements):
         for sql, *args in statements:
             conn.execute(sql, *args)
         conn.commit()
-    finally:
-        conn.close()
-
-
-def rows(app, sql, args=()):
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, args)]
     finally:
         conn.close()
 

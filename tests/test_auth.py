@@ -6,13 +6,12 @@ test clock, never by sleeping.
 import base64
 import html
 import re
-import sqlite3
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from helpers import DSL_EMAIL, DSL_PASSWORD, a_report, csrf_from, log_in
+from helpers import DSL_EMAIL, DSL_PASSWORD, a_report, csrf_from, log_in, rows
 from kiosk import totp
 from kiosk.db import get_db
 from kiosk.extensions import socketio
@@ -24,16 +23,6 @@ NEW_PASSWORD = "a brand new long password"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def rows(app, sql, args=()):
-    """Read the app's database directly, outside any request (as an inspector would)."""
-    conn = sqlite3.connect(app.config["DATABASE"])
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, args)]
-    finally:
-        conn.close()
-
 
 def user_row(app, email):
     found = rows(app, "SELECT * FROM users WHERE email = ?", [email])

@@ -177,6 +177,9 @@ def test_merging_a_duplicate_keeps_both_records(client, case, staff_client, db):
     client.post("/api/reports", json=a_report())
     post(staff_client, "/staff/reports/2/acknowledge")
     assert post(staff_client, "/staff/reports/2/merge", into="2", reason="same").status_code == 400
+    no_target = post(staff_client, "/staff/reports/2/merge", into="", reason="same")
+    assert no_target.status_code == 400
+    assert "Give the number of the case to merge into" in no_target.get_data(as_text=True)
     assert post(staff_client, "/staff/reports/2/merge", into="1",
                 reason="Same pupil, sent twice a minute apart.").status_code == 302
     assert status(db, 2) == "merged"

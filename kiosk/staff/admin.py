@@ -114,7 +114,7 @@ def admin_set_role(user, user_id):
 @roles_required(*ACCOUNT_ADMINS)
 def admin_set_password(user, user_id):
     if _change(user, user_id, "user.password_set", lambda db, t: users.set_password(
-            db, t["id"], request.form.get("password"), now()) or True):
+            db, t["id"], request.form.get("password"), now())):
         flash("Password set; they were logged out everywhere.")
     return redirect(url_for("staff.admin_users"))
 
@@ -149,6 +149,6 @@ def admin_unlock(user, user_id):
 def admin_set_active(user, user_id):
     active = request.form.get("active") == "1"
     if _change(user, user_id, "user.switched_on" if active else "user.switched_off",
-               lambda db, t: users.set_active(db, t["id"], active, now()) or True):
+               lambda db, t: users.set_active(db, t["id"], active, now())):
         flash("Account switched on." if active else "Account switched off and logged out.")
     return redirect(url_for("staff.admin_users"))

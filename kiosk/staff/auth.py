@@ -157,13 +157,13 @@ def login_code():
 
 @bp.post("/logout")
 def logout():
-    user, token = current_user(), session.get("st")
+    user, state = current_user(), login_state()
     if user is not None:
         db = get_db()
         with writing(db):
-            sessions.end(db, token, now(), "logged out")
+            sessions.end_id(db, state.session_id, now(), "logged out")
             log("logout", f"user:{user['id']}", user=user)
-        disconnect_sessions([sessions.find(db, token)["id"]])
+        disconnect_sessions([state.session_id])
     session.clear()
     return redirect(url_for("staff.login"))
 

@@ -84,14 +84,5 @@ def link_pupil(user, report_id):
 @reader_required
 def merge_case(user, report_id):
     """Merge this report, a duplicate, into the case given."""
-    into = _number("into")
-    if into is None:
-        return _act(report_id, "merged", _missing("Give the number of the case to merge into."))
     return _act(report_id, "merged", lambda: cases.merge(
-        get_db(), report_id, into, user, now(), request.form.get("reason")))
-
-
-def _missing(message):
-    def fail():
-        raise cases.CaseError(message)
-    return fail
+        get_db(), report_id, _number("into"), user, now(), request.form.get("reason")))

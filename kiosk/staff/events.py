@@ -80,9 +80,7 @@ def sweep(db):
     for session_id in set(_live.values()):
         row = next(db.query("SELECT * FROM staff_sessions WHERE id = ?", [session_id]), None)
         if row is None or row["ended_at"] or sessions.is_idle(row, now, idle):
-            if row is not None and not row["ended_at"]:
-                db["staff_sessions"].update(row["id"], {"ended_at": now.isoformat(),
-                                                        "ended_why": "idle"})
+            sessions.end_id(db, session_id, now, "idle")
             ended.append(session_id)
     disconnect_sessions(ended)
     return ended
