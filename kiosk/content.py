@@ -1,8 +1,10 @@
 """Load the pupil journey, kiosk words and urgency rules from content/, and check them."""
+import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .translations import TranslationError, load_languages
 from .voice.phrases import clashes, page_phrases
 
 MAX_MAIN_CHOICES = 5
@@ -12,11 +14,12 @@ SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
 LEVELS = ("same-day", "urgent")  # in rising order
 REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
                      "done", "try_again", "listen", "speak", "stop_listening", "heard_right",
-                     "heard_wrong")
+                     "heard_wrong", "language", "slower", "bigger")
 REQUIRED_SCREENS = ("thanks", "thanks_anonymous", "help", "reset_warning", "problem",
                     "send_failed", "hidden", "nothing_chosen", "typed_words", "your_name",
                     "type_here", "listening", "did_you_say", "did_you_say_words",
-                    "not_heard", "no_microphone", "spoken_words")
+                    "not_heard", "no_microphone", "spoken_words", "choose_language",
+                    "scan_row_1", "scan_row_2", "scan_controls", "scan_paused")
 
 
 class ContentError(Exception):
@@ -81,6 +84,7 @@ class Content:
     rules: list
     files: dict = field(default_factory=dict)
     voice: Voice = field(default_factory=Voice)
+    languages: dict = field(default_factory=dict)  # code -> translations.Language, English first
 
     def voice_mode(self, page_id):
         """How a pupil may answer a page by speaking: "tiles", "words", or None."""
@@ -271,7 +275,23 @@ def load_content(content_dir, symbols):
     controls, screens = _load_messages(files["messages"], symbols)
     rules = _load_rules(files["urgency"], pages)
     voice = _load_voice(files["voice"], pages) if files["voice"].exists() else Voice()
-    return Content(pages, flow, controls, screens, rules, files, voice)
+    content = Content(pages, flow, controls, screens, rules, files, voice)
+    try:
+        content.languages = load_languages(content_dir / "translations", content)
+    except TranslationError as exc:
+        raise ContentError(str(exc)) from None
+    content.rules = _with_translated_words(content.rules, content.languages)
+    return content
+
+
+def _with_translated_words(rules, languages):
+    """A rule's words in every language, so a pupil's own words are matched in theirs."""
+    extra = {}
+    for language in languages.values():
+        for rule_id, phrases in language.urgency_words.items():
+            extra.setdefault(rule_id, []).extend(phrases)
+    return [dataclasses.replace(rule, words=rule.words + tuple(extra[rule.id]))
+            if rule.id in extra else rule for rule in rules]
 
 
 def _phrase_list(where, value):

@@ -1,5 +1,6 @@
 """Decide how soon a report must be seen, from the rules in content/urgency.toml."""
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .content import LEVELS
@@ -14,8 +15,14 @@ class Triage:
 
 
 def _normalise(text):
-    """Lower-case words separated by single spaces, so phrase matching is fair."""
-    return " " + " ".join(re.findall(r"[a-z0-9'\-]+", text.lower().replace("’", "'"))) + " "
+    """Lower-case words separated by single spaces, so phrase matching is fair.
+
+    Accents and vowel marks are dropped on both sides: pupils often type Polish
+    without its accents, or Urdu without its marks, and mean the same words.
+    """
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
+                   if not unicodedata.combining(c))
+    return " " + " ".join(re.findall(r"[\w'\-]+", bare)) + " "
 
 
 def rule_matches(rule, chosen, words, settings):
