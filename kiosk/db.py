@@ -166,6 +166,10 @@ def _m010_cases(db):
                "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be deleted'); END")
 
 
+def _m011_kiosk_settings(db):
+    db["kiosks"].add_column("settings", str)  # JSON, see kiosk_settings.py
+
+
 def _append_only(db, table):
     for action in ("UPDATE", "DELETE"):
         db.execute(
@@ -176,7 +180,7 @@ def _append_only(db, table):
 
 MIGRATIONS = [_m001_reports, _m002_report_events, _m003_notifications, _m004_users,
               _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
-              _m009_kiosks, _m010_cases]
+              _m009_kiosks, _m010_cases, _m011_kiosk_settings]
 
 
 def migrate(db):

@@ -90,6 +90,9 @@ EXPECTED = {
     ("pupil.unlock", "POST"): KIOSK_ONLY,
     ("pupil.paused", "GET"): KIOSK_ONLY,
     ("pupil.leave", "POST"): KIOSK_ONLY,
+    ("pupil.journey", "GET"): KIOSK_ONLY,
+    ("pupil.settings_form", "GET"): KIOSK_ONLY,
+    ("pupil.save_settings", "POST"): KIOSK_ONLY,
     # Open to anyone. Symbols and phrase audio hold no pupil data, and the pages shown to a
     # device that is not a kiosk (its "not set up" page, the problem page) and the DSL's
     # case page use them, so they cannot be kiosk-only.
@@ -195,6 +198,12 @@ class Call:
     resets_login: bool = False    # ends the principal's login, or logs in as someone else
 
 
+def kiosk_settings_form(world, ids):
+    from kiosk.kiosk_settings import DEFAULTS
+    return {**{k: v for k, v in DEFAULTS.items() if not isinstance(v, bool)},
+            "symbol_pack": "default", "wait_for_speech": "on", "input": "switch-auto"}
+
+
 def unlock_kiosk(world, principal):
     """Type the staff PIN on this device (only an enrolled kiosk can)."""
     world.clients[principal].post("/api/kiosk/unlock", json={"pin": PIN})
@@ -260,6 +269,13 @@ CALLS = {
     ("pupil.leave", "POST"): Call("/kiosk/leave", goes_to("/staff/login", codes=(303,)),
                                   prepare=unlock_kiosk,
                                   not_kiosk=goes_to("/kiosk", codes=(303,))),
+    ("pupil.journey", "GET"): Call("/api/kiosk/journey?slower=1", json_reply(200, "pages"),
+                                   not_kiosk=refused_device),
+    ("pupil.settings_form", "GET"): Call("/kiosk/settings", page("Settings: Test kiosk"),
+                                         prepare=unlock_kiosk, not_kiosk=goes_to("/kiosk")),
+    ("pupil.save_settings", "POST"): Call(
+        "/kiosk/settings", goes_to("/kiosk/settings", codes=(303,)), form=kiosk_settings_form,
+        prepare=unlock_kiosk, not_kiosk=goes_to("/kiosk", codes=(303,))),
     ("pupil.symbol", "GET"): Call("/symbols/default/online.svg", served(200, "image/svg+xml")),
     ("pupil.audio", "GET"): Call("/audio/{audio}.wav", served(200, "audio/wav")),
     ("pupil.about_symbols", "GET"): Call("/about/symbols", page()),

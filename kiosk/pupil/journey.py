@@ -1,50 +1,131 @@
-"""The journey as the kiosk page needs it: words, symbol URLs and audio URLs, no logic."""
+"""The journey as the kiosk page needs it: words, symbol and audio URLs, scan order; no logic.
+
+Built for one kiosk's settings and one language. A string the language lacks is
+shown in English and spoken by the English voice: English words in a Polish voice
+would be neither language.
+"""
+from dataclasses import dataclass
+
 from flask import url_for
 
+from .. import kiosk_settings, scan
+from ..translations import ENGLISH, string_keys
 
-def _audio(keys, text):
-    return url_for("pupil.audio", key=keys[text]) if text else ""
-
-
-def symbol_url(symbols, concept):
-    """Where the device fetches the symbol for a concept (the default pack fills gaps)."""
-    pack, file_name = symbols.locate(concept)
-    return url_for("pupil.symbol", pack=pack, file_name=file_name)
+ACCESS_KEYS = ("input", "scan_step", "first_step", "scan_rounds", "accept_ms", "debounce_ms",
+               "move_key", "choose_key", "wait_for_speech", "dwell_ms", "text_size", "theme",
+               "reduced_motion")
+SLOWER = 1.5  # a pupil's "slower" tile stretches scanning and dwell times by this much
 
 
-def _words(words, keys, symbols):
-    item = {"text": words.text, "audio": _audio(keys, words.say)}
-    if words.concept:
-        item["symbol"] = symbol_url(symbols, words.concept)
+@dataclass
+class Speaker:
+    """Turns a string key into shown text and an audio URL in the right voice."""
+    language: object
+    fallback: object
+    english: dict   # key -> (text, say)
+    voices: dict    # "own" / "english" -> voice name
+    rate: int
+    speech: object
+
+    def words(self, key):
+        own = key in self.language.strings
+        text, say = (self.language.strings if own else self.english)[key]
+        return text, self.audio(say, "own" if own else "english")
+
+    def audio(self, say, which="own"):
+        if not say:
+            return ""
+        voice = self.voices[which]
+        cache_key = self.speech.register([say], voice, self.rate)[say]
+        return url_for("pupil.audio", key=cache_key)
+
+
+def _voice(language, default_voice, variant):
+    base = language.voice or default_voice
+    return f"{base}+{variant}" if variant else base
+
+
+def _words(speaker, key, concept, symbols, pack):
+    text, audio = speaker.words(key)
+    item = {"text": text, "audio": audio}
+    if concept:
+        item["symbol"] = symbol_url(symbols, concept, pack)
     return item
 
 
-def _page(page, keys, symbols):
-    return {
-        "id": page.id, "kind": page.kind, "field": page.field,
-        "prompt": _words(page.prompt, keys, symbols),
-        "note": _words(page.note, keys, symbols) if page.note else None,
-        "show_if": list(page.show_if),
-        "tiles": [{"id": t.id, "label": t.label, "audio": _audio(keys, t.say),
-                   "symbol": symbol_url(symbols, t.concept), "go": t.go, "opens": t.opens}
-                  for t in page.tiles],
-    }
+def symbol_url(symbols, concept, pack=None):
+    """Where the device fetches the symbol for a concept (the default pack fills gaps)."""
+    found_pack, file_name = symbols.locate(concept, pack)
+    return url_for("pupil.symbol", pack=found_pack, file_name=file_name)
 
 
-def journey_data(content, symbols, speech, timing, limits):
+def _page(page, speaker, symbols, pack):
+    def words(part, w):
+        return _words(speaker, f"pages.{page.id}.{part}", w.concept, symbols, pack)
+
+    tiles = []
+    for tile in page.tiles:
+        label, audio = speaker.words(f"pages.{page.id}.tiles.{tile.id}")
+        tiles.append({"id": tile.id, "label": label, "audio": audio,
+                      "symbol": symbol_url(symbols, tile.concept, pack), "go": tile.go,
+                      "opens": tile.opens})
+    return {"id": page.id, "kind": page.kind, "field": page.field,
+            "prompt": words("prompt", page.prompt),
+            "note": words("note", page.note) if page.note else None,
+            "show_if": list(page.show_if), "tiles": tiles,
+            "columns": scan.columns_for(len(page.tiles))}
+
+
+def _languages(content, symbols, speech, settings, rate, pack):
+    """The language page's tiles: each language's own name, spoken in its own voice."""
+    tiles = []
+    for code, language in content.languages.items():
+        voice = _voice(language, speech.voice, settings["voice_variant"])
+        key = speech.register([language.name], voice, rate)[language.name]
+        concept = f"language_{code}" if symbols.has(f"language_{code}") else "language"
+        tiles.append({"id": code, "label": language.name, "dir": language.direction,
+                      "lang": code, "audio": url_for("pupil.audio", key=key),
+                      "symbol": symbol_url(symbols, concept, pack)})
+    return tiles
+
+
+def journey_data(svc, settings, timing, limits, language=None, slower=False, bigger=False):
     """Everything the kiosk page needs to run the journey offline once loaded."""
-    keys = speech.register(content.spoken_texts())
+    content, symbols, speech = svc.content, svc.symbols, svc.speech
+    code = language if language in content.languages else settings["language"]
+    lang = content.languages[code]
+    rate = kiosk_settings.speech_rate(settings, speech.rate, slower)
+    variant = settings["voice_variant"]
+    speaker = Speaker(lang, content.languages[ENGLISH], string_keys(content),
+                      {"own": _voice(lang, speech.voice, variant),
+                       "english": _voice(content.languages[ENGLISH], speech.voice, variant)},
+                      rate, speech)
+    pack = settings["symbol_pack"]
+    access = {k: settings[k] for k in ACCESS_KEYS}
+    if slower:
+        for k in ("scan_step", "first_step", "dwell_ms"):
+            access[k] = round(access[k] * SLOWER, 2)
     return {
+        "lang": code, "dir": lang.direction,
         "flow": content.flow,
-        "pages": {pid: _page(p, keys, symbols) for pid, p in content.pages.items()},
-        "controls": {k: _words(w, keys, symbols) for k, w in content.controls.items()},
-        "screens": {k: _words(w, keys, symbols) for k, w in content.screens.items()},
+        "pages": {pid: _page(p, speaker, symbols, pack) for pid, p in content.pages.items()},
+        "controls": {k: _words(speaker, f"controls.{k}", w.concept, symbols, pack)
+                     for k, w in content.controls.items()},
+        "screens": {k: _words(speaker, f"screens.{k}", w.concept, symbols, pack)
+                    for k, w in content.screens.items()},
+        "languages": _languages(content, symbols, speech, settings, rate, pack),
+        "scan": scan.all_scans(content, list(content.languages)),
+        "access": access,
+        "pupil": {"slower": slower, "bigger": bigger},
         "timing": timing,
         "limits": limits,  # the server's own limits, so the text box stops where it would
-        # Pages a pupil may answer by speaking, and what the page loads to listen.
+        # Pages a pupil may answer by speaking (recognition is in English only), and
+        # what the page loads to listen.
         "voice": {
-            "pages": {pid: mode for pid in content.pages if (mode := content.voice_mode(pid))},
+            "pages": {pid: mode for pid in content.pages
+                      if code == ENGLISH and (mode := content.voice_mode(pid))},
             "socket_script": url_for("static", filename="vendor/socket.io.min.js"),
             "worklet": url_for("pupil.static", filename="microphone.js"),
         },
+        "journey_url": url_for("pupil.journey"),
     }

@@ -10,6 +10,7 @@ from . import bp
 from .enrol import enrolled_kiosk, this_kiosk
 
 UNLOCK_MINUTES = 2  # long enough to choose, short enough that a pupil cannot wander in
+SETTINGS_MINUTES = 10  # reading and choosing a kiosk's settings takes longer
 UNLOCKED = "kiosk_unlocked_until"
 
 
@@ -19,13 +20,20 @@ def end_unlock():
     session.pop("kiosk_unlocked_for", None)
 
 
-def _unlocked_kiosk():
+def unlocked_kiosk():
     """The kiosk a staff member unlocked on this device in the last minutes, or None."""
     kiosk, until = this_kiosk(), session.get(UNLOCKED)
     if kiosk is None or kiosk["revoked_at"] or not until:
         return None
     fresh = datetime.fromisoformat(until) > current_app.config["CLOCK"]()
     return kiosk if fresh and session.get("kiosk_unlocked_for") == kiosk["id"] else None
+
+
+def renew_unlock(kiosk, minutes=UNLOCK_MINUTES):
+    """Keep the kiosk paused for staff for `minutes` from now."""
+    now = current_app.config["CLOCK"]()
+    session[UNLOCKED] = (now + timedelta(minutes=minutes)).isoformat()
+    session["kiosk_unlocked_for"] = kiosk["id"]
 
 
 @bp.post("/api/kiosk/unlock")
@@ -49,15 +57,14 @@ def unlock():
     if result.outcome == "wrong":
         tries = f"{result.attempts_left} tr" + ("ies" if result.attempts_left != 1 else "y")
         return jsonify(error=f"That PIN is not right. {tries} left."), 403
-    session[UNLOCKED] = (now + timedelta(minutes=UNLOCK_MINUTES)).isoformat()
-    session["kiosk_unlocked_for"] = kiosk["id"]
+    renew_unlock(kiosk)
     return jsonify(next=url_for("pupil.paused"))
 
 
 @bp.get("/kiosk/staff")
 def paused():
     """The kiosk paused for staff: back to the pupils, or leave kiosk mode."""
-    kiosk = _unlocked_kiosk()
+    kiosk = unlocked_kiosk()
     if kiosk is None:
         return redirect(url_for("pupil.kiosk"))
     response = current_app.make_response(render_template(
@@ -71,7 +78,7 @@ def paused():
 def leave():
     """End the unlock and go to the staff login; the device stays enrolled."""
     check_csrf()
-    if _unlocked_kiosk() is None:
+    if unlocked_kiosk() is None:
         return redirect(url_for("pupil.kiosk"), 303)
     end_unlock()
     return redirect(url_for("staff.login"), 303)

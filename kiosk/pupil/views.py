@@ -1,13 +1,13 @@
 """Pupil routes. Nothing here returns a stored report: a kiosk can only add one."""
 from flask import abort, current_app, jsonify, render_template, request, send_file
 
-from .. import kiosks, notify
+from .. import kiosk_settings, kiosks, notify
 from ..db import get_db
 from ..reports import MAX_NAME, MAX_WORDS, BadReport, parse_submission, store_report
 from ..services import services
 from ..speech.tts import SpeechError
 from . import bp
-from .enrol import enrolled_kiosk, not_a_kiosk_page
+from .enrol import enrolled_kiosk, not_a_kiosk_page, this_kiosk
 from .journey import journey_data
 from .unlock import end_unlock
 
@@ -22,15 +22,38 @@ def kiosk():
     if refused:
         return refused
     end_unlock()  # back with the pupils: a staff unlock does not linger
-    svc = services()
-    timing = {"idle": current_app.config["KIOSK_IDLE_SECONDS"],
-              "warning": current_app.config["KIOSK_WARNING_SECONDS"],
-              "thanks": current_app.config["KIOSK_THANKS_SECONDS"]}
-    data = journey_data(svc.content, svc.symbols, svc.speech, timing,
-                        limits={"words": MAX_WORDS, "name": MAX_NAME})
+    data = _journey(this_kiosk())
     response = current_app.make_response(render_template("pupil/kiosk.html", journey=data))
     response.headers["Cache-Control"] = "no-store"  # no back-forward copy of a report
     return response
+
+
+@bp.get("/api/kiosk/journey")
+def journey():
+    """The journey again in another language or pace, chosen by a pupil on the first page."""
+    kiosk = enrolled_kiosk()
+    args = request.args
+    language = args.get("lang", "")
+    if language and language not in services().content.languages:
+        return jsonify(error=f"no translation for language '{language}'"), 404
+    response = jsonify(_journey(kiosk, language or None, args.get("slower") == "1",
+                                args.get("bigger") == "1"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def settings_for(kiosk):
+    svc = services()
+    return kiosk_settings.for_kiosk(kiosk, svc.symbols.chosen.name, svc.symbols.names(),
+                                    svc.content.languages)
+
+
+def _journey(kiosk, language=None, slower=False, bigger=False):
+    config = current_app.config
+    timing = {"idle": config["KIOSK_IDLE_SECONDS"], "warning": config["KIOSK_WARNING_SECONDS"],
+              "thanks": config["KIOSK_THANKS_SECONDS"]}
+    return journey_data(services(), settings_for(kiosk), timing,
+                        {"words": MAX_WORDS, "name": MAX_NAME}, language, slower, bigger)
 
 
 @bp.get("/symbols/<pack>/<file_name>")

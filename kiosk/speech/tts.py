@@ -107,10 +107,15 @@ class SpeechCache:
         self.renderer = renderer
         self._phrases = {}  # key -> text: only known phrases are ever rendered
 
-    def register(self, texts):
-        """Allow these phrases to be spoken; returns {text: key}."""
-        keys = {text: speech_key(text, self.voice, self.rate) for text in texts}
-        self._phrases.update({key: text for text, key in keys.items()})
+    def register(self, texts, voice="", rate=None):
+        """Allow these phrases to be spoken; returns {text: key}.
+
+        `voice` and `rate` default to the server's own: a kiosk set to another
+        language or a slower pace registers the same phrases in its voice and rate.
+        """
+        voice, rate = voice or self.voice, int(rate or self.rate)
+        keys = {text: speech_key(text, voice, rate) for text in texts}
+        self._phrases.update({key: (text, voice, rate) for text, key in keys.items()})
         return keys
 
     def path_for(self, key):
@@ -143,9 +148,10 @@ class SpeechCache:
         return len(pending)
 
     def _submit(self, key):
-        return self.renderer.submit(self._phrases[key], self.voice, self.rate, self.path_for(key))
+        text, voice, rate = self._phrases[key]
+        return self.renderer.submit(text, voice, rate, self.path_for(key))
 
-    def speak_once(self, text, timeout=15):
+    def speak_once(self, text, timeout=15, voice="", rate=None):
         """WAV bytes for a one-off phrase (a pupil's own words read back), never cached.
 
         The file lives only in a private temporary folder for the moment it takes
@@ -153,7 +159,7 @@ class SpeechCache:
         """
         with tempfile.TemporaryDirectory(prefix="kiosk-say-") as folder:
             path = Path(folder) / "say.wav"
-            done = self.renderer.submit(text, self.voice, self.rate, path)
+            done = self.renderer.submit(text, voice or self.voice, int(rate or self.rate), path)
             if not done.wait(timeout):
                 raise SpeechError("speech took too long to render")
             if not path.exists():

@@ -27,12 +27,17 @@ def make_engine():
 
 
 def choose_voice(engine, wanted):
-    """The engine voice id whose id, name or language matches `wanted` (e.g. 'en-gb')."""
-    wanted = wanted.lower()
+    """The engine voice id whose id, name or language matches `wanted` (e.g. 'en-gb').
+
+    A variant after "+" ('pl+f3': a higher voice) is passed on to espeak-ng as it is.
+    """
+    wanted, _, variant = wanted.lower().partition("+")
+    if variant and not variant.isalnum():
+        raise SpeechError(f"no speech voice variant '{variant}'")
     for voice in engine.getProperty("voices"):
         languages = [str(lang).lower() for lang in (voice.languages or [])]
         if wanted in (voice.id.lower(), voice.name.lower(), *languages):
-            return voice.id
+            return f"{voice.id}+{variant}" if variant else voice.id
     raise SpeechError(f"no speech voice matches '{wanted}'")
 
 

@@ -2,7 +2,7 @@
 // storage, no history entry is made, and a reset reloads the page with location.replace.
 "use strict";
 (function () {
-  const J = JSON.parse(document.getElementById("journey").textContent);
+  let J = JSON.parse(document.getElementById("journey").textContent);
   const $ = (id) => document.getElementById(id);
   const main = $("main");
 
@@ -87,12 +87,20 @@
     button.hidden = !visible;
     button.querySelector("img").src = words.symbol || "";
     button.querySelector("span").textContent = words.text;
+    button.dataset.audio = words.audio || "";  // spoken when a switch scan highlights it
   }
   function tileButton(tile, pressed, onTap, extraClass = "") {
     const attrs = { type: "button", class: "tile " + extraClass, "data-tile": tile.id,
-                    onclick: onTap };
+                    "data-audio": tile.audio, onclick: onTap };
     if (pressed !== null) attrs["aria-pressed"] = String(pressed);
-    return el("button", attrs, symbol(tile.symbol), el("span", { class: "label" }, tile.label));
+    const label = el("span", { class: "label" }, tile.label);
+    if (tile.lang) { label.lang = tile.lang; label.dir = tile.dir; }  // a language's own name
+    return el("button", attrs, symbol(tile.symbol), label);
+  }
+  function tileGrid(page) {
+    const grid = el("div", { class: "tiles count-" + page.tiles.length });
+    grid.style.setProperty("--columns", page.columns);  // the rows the scan order assumes
+    return grid;
   }
 
   // ---- pages ----
@@ -113,6 +121,18 @@
     preload(page.tiles.map((t) => t.audio));
     if (speakPrompt) speak(page.prompt.audio);
     $("prompt").focus({ preventScroll: true });
+    rescan();
+  }
+
+  // What a switch scans: an open message or dialog, else the page on screen.
+  function rescan() {
+    if (!$("pin-dialog").hidden) return;
+    if (!$("hidden-screen").hidden) return KioskAccess.show(["control:unhide"]);
+    if (!$("overlay").hidden) return KioskAccess.show(["control:overlay-button"]);
+    if (!$("voice-dialog").hidden) {
+      return KioskAccess.show(["control:voice-yes", "control:voice-no", "control:hide"]);
+    }
+    KioskAccess.show(J.scan[state.page]);
   }
 
   function go(nextId) {
@@ -131,13 +151,100 @@
 
   function renderChoices(page) {
     const multi = page.kind === "multi";
-    const grid = el("div", { class: "tiles count-" + page.tiles.length });
+    const grid = tileGrid(page);
     for (const tile of page.tiles) {
       const pressed = chosen(page.id).includes(tile.id);
       grid.append(tileButton(tile, pressed, () => choose(page, tile, multi)));
     }
     main.append(grid);
+    if (page.kind === "start") main.append(startOptions());
     setControl("forward", J.controls.next, multi || page.kind === "start" ? multi : false);
+  }
+
+  // ---- the first page's own options: language, slower, bigger (for this pupil only) ----
+  function startOptions() {
+    const option = (id, words, pressed, onTap) => {
+      const attrs = { type: "button", class: "option", "data-option": id,
+                      "data-audio": words.audio, onclick: onTap };
+      if (pressed !== null) attrs["aria-pressed"] = String(pressed);
+      return el("button", attrs, symbol(words.symbol), el("span", {}, words.text));
+    };
+    return el("div", { class: "options" },
+      option("language", J.controls.language, null, () => {
+        speak(J.controls.language.audio);
+        go("_language");
+      }),
+      option("slower", J.controls.slower, J.pupil.slower, () =>
+        reload({ slower: !J.pupil.slower }, J.controls.slower.audio)),
+      option("bigger", J.controls.bigger, J.pupil.bigger, () =>
+        reload({ bigger: !J.pupil.bigger }, J.controls.bigger.audio)));
+  }
+
+  function renderLanguages(page) {
+    const grid = tileGrid(page);
+    for (const tile of page.tiles) {
+      grid.append(tileButton(tile, tile.id === J.lang, () => {
+        state.trail = [];
+        reload({ lang: tile.id }, tile.audio);
+      }));
+    }
+    main.append(grid);
+    setControl("forward", J.controls.next, false);
+  }
+
+  // Another language or pace: fetch the journey again and start over on the first page.
+  let reloading = false;
+  async function reload(change, audio) {
+    if (reloading) return;
+    reloading = true;
+    speak(audio);
+    const wanted = Object.assign({ lang: J.lang, slower: J.pupil.slower, bigger: J.pupil.bigger },
+                                 change);
+    const query = new URLSearchParams({ lang: wanted.lang, slower: wanted.slower ? "1" : "0",
+                                        bigger: wanted.bigger ? "1" : "0" });
+    try {
+      const response = await fetch(J.journey_url + "?" + query, { cache: "no-store" });
+      if (!response.ok) throw new Error(response.status);
+      useJourney(await response.json());
+      afterSpeaking(() => speak(J.pages[J.flow[0]].prompt.audio));
+      state.trail = [];
+      show(J.flow[0], { speakPrompt: false });
+    } catch (err) {
+      showMessage(J.screens.problem, J.controls.done, hideOverlay);
+      speak(J.screens.problem.audio);
+    } finally {
+      reloading = false;
+    }
+  }
+
+  // The page's words, language, direction, look and input method, from journey data.
+  function useJourney(data) {
+    J = data;
+    J.pages._language = { id: "_language", kind: "language", prompt: J.screens.choose_language,
+                          note: null, tiles: J.languages, show_if: [],
+                          columns: J.languages.length <= 3 ? J.languages.length
+                                                           : Math.ceil(J.languages.length / 2) };
+    J.scan._language = J.scan.language;
+    document.documentElement.lang = J.lang;
+    document.documentElement.dir = J.dir;
+    const sizes = ["normal", "large", "largest"];
+    const size = sizes.indexOf(J.access.text_size) + (J.pupil.bigger ? 1 : 0);
+    document.body.dataset.textSize = sizes[Math.min(size, sizes.length - 1)];
+    document.body.dataset.theme = J.access.theme;
+    document.body.toggleAttribute("data-reduced-motion", J.access.reduced_motion);
+    setControl("hide", J.controls.hide);
+    setControl("get-adult", J.controls.get_adult);
+    $("listen-symbol").src = J.controls.listen.symbol;
+    $("listen").querySelector("span").textContent = J.controls.listen.text;
+    $("listen").setAttribute("aria-label", J.controls.listen.text);
+    $("listen").dataset.audio = J.controls.listen.audio;
+    $("unhide-label").textContent = J.screens.hidden.text;
+    KioskVoice.configure(J.voice);
+    KioskAccess.configure(J.access, {
+      say(url, done) { speak(url); if (done) afterSpeaking(done); },
+      cue(key) { return key && J.screens[key] ? J.screens[key].audio : ""; },
+      paused() { return J.screens.scan_paused; },
+    });
   }
 
   function choose(page, tile, multi) {
@@ -156,7 +263,7 @@
 
   function renderText(page) {
     const field = page.field;
-    const grid = el("div", { class: "tiles count-" + page.tiles.length });
+    const grid = tileGrid(page);
     for (const tile of page.tiles) {
       grid.append(tileButton(tile, null, () => {
         if (tile.opens === "text") { speak(tile.audio); return openTyping(page); }
@@ -217,8 +324,8 @@
         state.returnToReview = true;
         go(page.id);
       } }, symbol(J.controls.change.symbol), el("span", {}, J.controls.change.text));
-    const heard = el("button", { type: "button", class: "answer",
-      onclick: () => speak(page.prompt.audio, ...audios) },
+    const heard = el("button", { type: "button", class: "answer", "data-page": page.id,
+      "data-audio": page.prompt.audio, onclick: () => speak(page.prompt.audio, ...audios) },
       el("span", { class: "question", id: "q-" + page.id }, page.prompt.text), ...chips);
     return el("div", { class: "review-row" }, heard, change);
   }
@@ -230,7 +337,8 @@
   }
 
   const RENDER = { start: renderChoices, choice: renderChoices, multi: renderChoices,
-                   text: renderText, review: renderReview, urgent: renderUrgent };
+                   text: renderText, review: renderReview, urgent: renderUrgent,
+                   language: renderLanguages };
 
   // ---- sending ----
   function submission() {
@@ -298,13 +406,16 @@
     b.querySelector("img").src = button.symbol;
     b.querySelector("span").textContent = button.text;
     b.onclick = onButton;
+    b.dataset.audio = button.audio || "";
     $("overlay").hidden = false;
     b.focus();
+    rescan();
   }
   function hideOverlay() {
     $("overlay").hidden = true;
     clearInterval(overlayTimer);
     overlayTimer = null;
+    rescan();
   }
 
   // ---- speaking an answer: listen, then always confirm ----
@@ -318,14 +429,18 @@
       for (const [id, words] of [["voice-no", no], ["voice-yes", yes]]) {
         $(id).querySelector("img").src = words.symbol || "";
         $(id).querySelector("span").textContent = words.text;
+        $(id).dataset.audio = words.audio || "";
       }
       document.body.dataset.voice = mode;
       $("voice-yes").focus();
+      rescan();
     },
     close() {
+      if ($("voice-dialog").hidden) return;
       $("voice-dialog").hidden = true;
       delete document.body.dataset.voice;
       $("voice-ring").style.removeProperty("--level");
+      rescan();
     },
   };
   let onVoiceYes = null;
@@ -451,6 +566,7 @@
     $("app").hidden = true;
     $("hidden-screen").hidden = false;
     tickClock();
+    rescan();
   }
   $("unhide").addEventListener("click", resetNow);
 
@@ -516,6 +632,7 @@
     pin = "";
     showPin("");
     $("pin-dialog").hidden = false;
+    KioskAccess.suspend(true);  // a staff member's keys are not a pupil's switch
     $("pin-title").focus();
   }
   function closePin() {
@@ -524,6 +641,8 @@
     showPin("");
     $("pin-dialog").hidden = true;
     $("staff").focus({ preventScroll: true });
+    KioskAccess.suspend(false);
+    rescan();
   }
   function typeDigit(digit) {
     if (pin.length < PIN_MAX) pin += digit;
@@ -576,12 +695,7 @@
   // ---- start ----
   function start() {
     state = freshState();
-    setControl("hide", J.controls.hide);
-    setControl("get-adult", J.controls.get_adult);
-    $("listen-symbol").src = J.controls.listen.symbol;
-    $("listen").querySelector("span").textContent = J.controls.listen.text;
-    $("unhide-label").textContent = J.screens.hidden.text;
-    KioskVoice.configure(J.voice);
+    useJourney(J);
     show(J.flow[0], { speakPrompt: false });
     armIdle();
   }

@@ -1,0 +1,90 @@
+"""Switch scanning order for each page, worked out here from the page's layout.
+
+The kiosk lays tiles out in the rows given by `columns_for`, so the order a switch
+user meets them is known without a browser, sent to the page as data, and tested.
+
+A scan is a list of entries. An entry is an item reference ("tile:unkind",
+"control:forward") or a group {"cue": screen key, "items": [...]}: choosing a group
+steps into it. A short page (one row of tiles) is scanned tile by tile; a grid is
+scanned row by row, then tile by tile. The fixed controls are one more group, so
+Next, Back and Get an adult are always within reach.
+"""
+
+# Fixed controls in scan order: Next first, as a pupil on a many-answer page needs it
+# most; Hide last (the top-right corner). Each names the button's element id.
+CONTROLS = ("forward", "back", "get-adult", "listen", "speak", "hide")
+START_OPTIONS = ("language", "slower", "bigger")
+ROW_CUES = ("scan_row_1", "scan_row_2")
+
+
+def columns_for(count):
+    """Tiles per row: one row up to three tiles, then two even-ish rows (2+2, 3+2)."""
+    return count if count <= 3 else (count + 1) // 2
+
+
+def rows(items, columns):
+    return [items[i:i + columns] for i in range(0, len(items), max(columns, 1))]
+
+
+def _grid(items):
+    """One row: the items themselves; more rows: a group per row."""
+    lines = rows(items, columns_for(len(items)))
+    if len(lines) == 1:
+        return list(lines[0])
+    return [{"cue": ROW_CUES[min(i, len(ROW_CUES) - 1)], "items": line}
+            for i, line in enumerate(lines)]
+
+
+def controls_group():
+    return {"cue": "scan_controls", "items": [f"control:{c}" for c in CONTROLS]}
+
+
+def page_scan(page, flow_pages=()):
+    """The scan for one content page (see the module docstring for the shape)."""
+    if page.kind == "review":
+        # One group per answered page, in journey order: what was said, then Change.
+        # The page keeps only the groups whose answers are on screen.
+        entries = [{"cue": "", "page": p.id, "items": [f"answer:{p.id}", f"change:{p.id}"]}
+                   for p in flow_pages if p.kind in ("choice", "multi", "text")]
+        return entries + [controls_group()]
+    entries = _grid([f"tile:{tile.id}" for tile in page.tiles])
+    if page.kind == "start":
+        entries.append({"cue": "", "items": [f"option:{o}" for o in START_OPTIONS]})
+    return entries + [controls_group()]
+
+
+def language_scan(codes):
+    return _grid([f"tile:{code}" for code in codes]) + [controls_group()]
+
+
+def all_scans(content, language_codes):
+    flow_pages = [content.pages[p] for p in content.flow]
+    scans = {pid: page_scan(page, flow_pages) for pid, page in content.pages.items()}
+    scans["language"] = language_scan(language_codes)
+    return scans
+
+
+def presses(scan, target, switches):
+    """Switch presses to choose `target` from the start of a scan, or None if unreachable.
+
+    One switch (auto scanning): one press per level chosen; the highlight walks there
+    by itself. Two switches: one press per step moved, plus one per level chosen.
+    """
+    for index, entry in enumerate(scan):
+        items = entry["items"] if isinstance(entry, dict) else [entry]
+        if target not in items:
+            continue
+        inner = items.index(target)
+        if isinstance(entry, dict):
+            return 2 if switches == 1 else index + 1 + inner + 1
+        return 1 if switches == 1 else index + 1
+    return None
+
+
+def steps(scan, target):
+    """Highlight steps auto scanning takes to reach `target` (bounded by one round)."""
+    for index, entry in enumerate(scan):
+        items = entry["items"] if isinstance(entry, dict) else [entry]
+        if target in items:
+            return index + (items.index(target) if isinstance(entry, dict) else 0)
+    return None
