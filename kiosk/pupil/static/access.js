@@ -14,6 +14,7 @@ window.KioskAccess = (function () {
   let token = 0;          // a new highlight makes older timers and speech callbacks stale
   let paused = false;
   let suspended = false;
+  let surfaces = 0;       // how many times a new surface was shown
   const down = {};        // key -> when it went down, for the acceptance time
   let lastPress = -Infinity;
 
@@ -126,9 +127,11 @@ window.KioskAccess = (function () {
     clearTimeout(timer);
     token++;
     clear();
+    const surface = surfaces;
     entry.els[0].click();
-    // The button may have changed the page; if not (a many-answer tile), start over.
-    setTimeout(() => { if (!suspended) restart(); }, 0);
+    // A button that changed the page has started a new scan; one that did not (a tile
+    // on a many-answer page) starts this page's scan over.
+    setTimeout(() => { if (!suspended && surface === surfaces) restart(); }, 0);
   }
 
   // ---- switches arrive as keys; act on release, after the acceptance time ----
@@ -140,14 +143,12 @@ window.KioskAccess = (function () {
   function keyName(name) { return name === "Space" ? " " : name; }
   function onKeyDown(event) {
     if (!ours(event)) return;
-    event.preventDefault();
-    event.stopPropagation();
+    event.preventDefault();  // not the focused button's own Space/Enter click
     if (!event.repeat) down[event.key] = performance.now();
   }
   function onKeyUp(event) {
     if (!ours(event)) return;
     event.preventDefault();
-    event.stopPropagation();
     const now = performance.now();
     const held = now - (down[event.key] ?? now);
     delete down[event.key];
@@ -221,6 +222,7 @@ window.KioskAccess = (function () {
     },
     // A new surface is on screen (a page, a message, a dialog): scan it from the top.
     show(scanSpec) {
+      surfaces += 1;
       spec = scanSpec || [];
       restart();
     },

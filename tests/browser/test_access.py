@@ -1,0 +1,270 @@
+"""Whole reports by one switch (auto scanning), two switches, and dwell, on a controlled clock.
+
+Staff set the kiosk up through its own settings page, as a school would; the page's
+clock is then driven by the test, so a 1 s scan step takes no real second.
+"""
+import json
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from bench._server import flask_command
+
+from conftest import IPAD, enrol
+
+PIN = "246810"
+STEP_MS = 1000
+MORNING = datetime(2026, 11, 18, 10, 30)
+FOCUS = re.compile(r"\bscan-focus\b")
+GROUP = re.compile(r"\bscan-group\b")
+
+
+def stop_the_clock(page):
+    """From now on the page's time moves only when the test says (for the next page too)."""
+    page.clock.install(time=MORNING)
+    page.clock.pause_at(datetime(2026, 11, 18, 10, 31))
+
+
+@pytest.fixture(scope="module")
+def staff_pin(server):
+    flask_command(server.instance_path, "set-staff-pin", "--pin-stdin", stdin=PIN + "\n")
+
+
+def open_settings(page):
+    page.get_by_role("button", name="Staff").click()
+    pad = page.get_by_role("dialog", name="Staff PIN")
+    for digit in PIN:
+        pad.get_by_role("button", name=digit, exact=True).click()
+    pad.get_by_role("button", name="OK").click()
+    page.get_by_role("link", name="Settings for this kiosk").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Settings: ")
+
+
+def set_up_kiosk(page, input_label, **numbers):
+    """Choose settings on the kiosk's settings page, save, and go back to the pupils."""
+    open_settings(page)
+    page.get_by_label(input_label).check()
+    for label, value in numbers.items():
+        page.get_by_label(label.replace("_", " "), exact=True).fill(str(value))
+    page.get_by_label("Let each tile's words finish before the highlight moves").uncheck()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved.")
+
+
+@pytest.fixture
+def switch_kiosk(browser, server, staff_pin):
+    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+    page = context.new_page()
+    enrol(page, server)
+    set_up_kiosk(page, "One switch: auto scanning", **{
+        "Time on each highlight": STEP_MS / 1000, "Time on the first highlight": 1.5,
+        "Hold time": 0, "Ignore repeat presses within": 300})
+    stop_the_clock(page)  # before the kiosk page loads, so all its timers are ours
+    page.get_by_role("link", name="Back to the kiosk").click()
+    page.wait_for_url("**/kiosk")
+    yield page
+    context.close()
+
+
+def state_of(page, selector):
+    return page.evaluate("""(selector) => {
+        const el = document.querySelector(selector);
+        if (!el) return "absent";
+        return el.classList.contains("scan-focus") ? "focus"
+             : el.classList.contains("scan-group") ? "group" : "none";
+    }""", selector)
+
+
+class Switch:
+    """A pupil's switch, wired as the Enter key, and a count of presses."""
+
+    def __init__(self, page, key="Enter"):
+        self.page, self.key, self.presses = page, key, 0
+
+    def press(self):
+        self.page.keyboard.press(self.key)
+        self.presses += 1
+        self.page.clock.run_for(350)  # past the debounce before anything else
+
+
+def scan_to(page, switch, selector, max_presses=2, max_steps=12):
+    """Let auto scanning run; press when the target (or its group) is highlighted."""
+    before = switch.presses
+    for _ in range(max_steps * 2):
+        state = state_of(page, selector)
+        if state in ("focus", "group"):
+            switch.press()
+            if state == "focus":
+                assert switch.presses - before <= max_presses
+                return
+            continue
+        page.clock.run_for(STEP_MS // 2)
+    raise AssertionError(f"{selector} was never highlighted")
+
+
+def last_answers(server):
+    """{page: [tile, ...]} of the newest stored report, read from the server's database."""
+    db = sqlite3.connect(Path(server.instance_path) / "kiosk.sqlite3")
+    row = db.execute("SELECT choices FROM reports ORDER BY id DESC LIMIT 1").fetchone()
+    db.close()
+    answers = {}
+    for choice in json.loads(row[0]):
+        answers.setdefault(choice["page"], []).append(choice["tile"])
+    return answers
+
+
+def test_a_whole_report_with_one_switch_and_auto_scanning(switch_kiosk, server):
+    page, switch = switch_kiosk, Switch(switch_kiosk)
+    expect(page.locator('[data-tile="start"]')).to_have_class(FOCUS)
+    route = [
+        ('[data-tile="start"]', "safe"), ('[data-tile="yes"]', "what"),
+        ('[data-tile="unkind"]', "what"), ("#forward", "what_more"),
+        ("#forward", "where"), ('[data-tile="school"]', "where"), ("#forward", "when"),
+        ('[data-tile="today"]', "who"), ('[data-tile="child"]', "who"),
+        ("#forward", "feel"), ('[data-tile="sad"]', "more"), ('[data-tile="skip"]', "name"),
+        ('[data-tile="no"]', "review"),
+    ]
+    for selector, then in route:
+        scan_to(page, switch, selector)
+        expect(page.locator("body")).to_have_attribute("data-page", then)
+    expect(page.locator(".answer")).to_have_count(6)
+    scan_to(page, switch, "#forward")  # Send
+    expect(page.locator("#overlay-text")).to_contain_text("Thank you for telling")
+    assert last_answers(server) == {
+        "safe": ["yes"], "what": ["unkind"], "where": ["school"], "when": ["today"],
+        "who": ["child"], "feel": ["sad"]}
+    assert switch.presses <= 2 * (len(route) + 1)
+
+
+def test_auto_scanning_speaks_each_highlight_and_pauses_after_three_rounds(switch_kiosk):
+    page = switch_kiosk
+    # Note every recording the page starts to play, in order.
+    page.evaluate("""() => { window.played = [];
+        const play = HTMLMediaElement.prototype.play;
+        HTMLMediaElement.prototype.play = function () {
+            window.played.push(new URL(this.src).pathname); return play.call(this); }; }""")
+    page.keyboard.press("Enter")  # Start: the page of three tiles
+    page.clock.run_for(100)
+    expect(page.locator("body")).to_have_attribute("data-page", "safe")
+    data = json.loads(page.locator("#journey").text_content())
+    tiles = {t["id"]: t["audio"] for t in data["pages"]["safe"]["tiles"]}
+    page.clock.run_for(1300)  # the first highlight stays longer (1.5 s) than the rest (1 s)
+    expect(page.locator('[data-tile="yes"]')).to_have_class(FOCUS)
+    page.clock.run_for(200)
+    expect(page.locator('[data-tile="no"]')).to_have_class(FOCUS)
+    page.clock.run_for(STEP_MS)
+    expect(page.locator('[data-tile="not_sure"]')).to_have_class(FOCUS)
+    page.clock.run_for(STEP_MS)
+    expect(page.locator("#back")).to_have_class(GROUP)
+    played = page.evaluate("window.played")
+    spoken = [tiles["yes"], tiles["no"], tiles["not_sure"], data["screens"]["scan_controls"]["audio"]]
+    assert [url for url in played if url in spoken] == spoken  # each highlight is spoken
+    # Three rounds of four entries, then scanning rests until the switch is pressed.
+    page.clock.run_for(STEP_MS * 9)
+    expect(page.locator("#scan-paused")).to_be_visible()
+    expect(page.locator("#scan-paused")).to_have_text("Press your switch to start again.")
+    assert page.locator(".scan-focus, .scan-group").count() == 0
+    page.keyboard.press("Enter")
+    page.clock.run_for(100)
+    expect(page.locator("#scan-paused")).to_be_hidden()
+    expect(page.locator('[data-tile="yes"]')).to_have_class(FOCUS)
+
+
+def test_a_brief_or_bouncing_press_is_ignored(browser, server, staff_pin):
+    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+    page = context.new_page()
+    enrol(page, server)
+    set_up_kiosk(page, "One switch: auto scanning", **{
+        "Time on each highlight": 2, "Time on the first highlight": 3,
+        "Hold time": 200, "Ignore repeat presses within": 1000})
+    stop_the_clock(page)
+    page.get_by_role("link", name="Back to the kiosk").click()
+    page.wait_for_url("**/kiosk")
+    page.keyboard.press("Enter")  # released at once: shorter than the 200 ms hold time
+    page.clock.run_for(100)
+    expect(page.locator("body")).to_have_attribute("data-page", "hello")
+    page.keyboard.down("Enter")
+    page.clock.run_for(250)
+    page.keyboard.up("Enter")  # held long enough: Start
+    expect(page.locator("body")).to_have_attribute("data-page", "safe")
+    page.clock.run_for(100)
+    page.keyboard.down("Enter")  # a tremor's second press, 350 ms after the first
+    page.clock.run_for(250)
+    page.keyboard.up("Enter")
+    expect(page.locator("body")).to_have_attribute("data-page", "safe")
+    context.close()
+
+
+def test_two_switches_step_and_choose(browser, server, staff_pin):
+    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+    page = context.new_page()
+    enrol(page, server)
+    set_up_kiosk(page, "Two switches", **{"Hold time": 0, "Ignore repeat presses within": 0})
+    page.get_by_role("link", name="Back to the kiosk").click()
+    page.wait_for_url("**/kiosk")
+    page.keyboard.press("Enter")                      # Start is highlighted first
+    expect(page.locator("body")).to_have_attribute("data-page", "safe")
+    page.keyboard.press(" ")                          # Space moves: No
+    expect(page.locator('[data-tile="no"]')).to_have_class(FOCUS)
+    page.keyboard.press(" ")                          # Not sure
+    page.keyboard.press(" ")                          # the buttons, as a group
+    expect(page.locator("#forward")).to_be_hidden()   # nothing to go on to on a one-answer page
+    expect(page.locator("#back")).to_have_class(GROUP)
+    page.keyboard.press("Enter")                      # into the buttons: Back comes first
+    expect(page.locator("#back")).to_have_class(FOCUS)
+    page.keyboard.press("Enter")                      # Back to the first page
+    expect(page.locator("body")).to_have_attribute("data-page", "hello")
+    context.close()
+
+
+def test_a_whole_report_by_dwell(browser, server, staff_pin):
+    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+    page = context.new_page()
+    enrol(page, server)
+    set_up_kiosk(page, "Eye gaze or head pointer", **{"Dwell time": 1000})
+    stop_the_clock(page)
+    page.get_by_role("link", name="Back to the kiosk").click()
+    page.wait_for_url("**/kiosk")
+
+    def look_at(selector, then):
+        page.mouse.move(2, 300)  # look away first: a new look starts a new dwell
+        box = page.locator(selector).bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+        page.clock.run_for(500)
+        ring = page.locator("#dwell-ring")
+        expect(ring).to_be_visible()
+        progress = float(ring.evaluate("r => r.style.getPropertyValue('--progress')"))
+        assert 0.3 < progress < 0.7  # half way round after half the dwell time
+        page.clock.run_for(600)
+        expect(page.locator("body")).to_have_attribute("data-page", then)
+
+    # Looking away before the ring is full chooses nothing.
+    box = page.locator('[data-tile="start"]').bounding_box()
+    page.mouse.move(box["x"] + 50, box["y"] + 50)
+    page.clock.run_for(700)
+    page.mouse.move(2, 300)
+    page.clock.run_for(1000)
+    expect(page.locator("#dwell-ring")).to_be_hidden()
+    expect(page.locator("body")).to_have_attribute("data-page", "hello")
+
+    for selector, then in [
+        ('[data-tile="start"]', "safe"), ('[data-tile="not_sure"]', "what"),
+        ('[data-tile="online"]', "what"), ("#forward", "what_more"), ("#forward", "where"),
+        ('[data-tile="online"]', "where"), ("#forward", "online_where"),
+        ('[data-tile="game"]', "online_where"), ("#forward", "when"),
+        ('[data-tile="before"]', "who"), ('[data-tile="dont_want_to_say"]', "who"),
+        ("#forward", "feel"), ('[data-tile="worried"]', "more"), ('[data-tile="skip"]', "name"),
+        ('[data-tile="no"]', "review")]:
+        look_at(selector, then)
+    page.mouse.move(2, 300)
+    box = page.locator("#forward").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+    page.clock.run_for(1100)
+    expect(page.locator("#overlay-text")).to_contain_text("Thank you for telling")
+    answers = last_answers(server)
+    assert answers["online_where"] == ["game"] and answers["safe"] == ["not_sure"]
+    context.close()
