@@ -95,15 +95,28 @@ def parse_submission(payload, content):
                       words_source if words else "")
 
 
-def choices_as_seen(content, answers):
-    """What the pupil saw and chose, kept with the report so later content edits cannot change it."""
+def choices_as_seen(content, answers, language="en"):
+    """What the pupil saw and chose, kept with the report so later content edits cannot change it.
+
+    Labels are kept in English for the DSL; a pupil who used another language also
+    has the words they saw kept beside them ("label_seen", "question_seen").
+    """
+    strings = content.languages[language].strings if language in content.languages else {}
     seen = []
     for page_id, tiles in answers.items():
         page = content.pages[page_id]
         for tile_id in tiles:
             tile = page.tile(tile_id)
-            seen.append({"page": page_id, "question": page.prompt.text, "tile": tile_id,
-                         "label": tile.label, "concept": tile.concept})
+            choice = {"page": page_id, "question": page.prompt.text, "tile": tile_id,
+                      "label": tile.label, "concept": tile.concept}
+            if language != "en":
+                label = strings.get(f"pages.{page_id}.tiles.{tile_id}")
+                question = strings.get(f"pages.{page_id}.prompt")
+                if label:
+                    choice["label_seen"] = label[0]
+                if question:
+                    choice["question_seen"] = question[0]
+            seen.append(choice)
     return seen
 
 
@@ -137,7 +150,8 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
             "kiosk_id": kiosk["id"] if kiosk else None, "language": submission.language,
             "urgency": result.level, "reasons": json.dumps(result.reasons),
             "due_at": due_time_for(now, result.level, school).isoformat(),
-            "choices": json.dumps(choices_as_seen(content, submission.answers)),
+            "choices": json.dumps(choices_as_seen(content, submission.answers,
+                                                  submission.language)),
             "words": submission.words, "words_source": submission.words_source,
             "name": submission.name, "status": "new",
             "reported_by": reported_by, "happened": happened,

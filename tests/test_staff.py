@@ -153,3 +153,16 @@ def test_catch_up_over_http(client, staff_client):
     reply = staff_client.get("/staff/api/notifications?since=0").json
     assert [n["kind"] for n in reply["notifications"]] == ["report.new"]
     assert staff_client.get("/staff/api/notifications?since=x").status_code == 400
+
+
+def test_a_report_in_another_language_reaches_the_dsl_in_english_beside_the_pupils_words(
+        client, staff_client):
+    """Polish typed without its accents still matches the Polish urgency words."""
+    client.post("/api/reports", json=a_report(what=["hurt"]) | {
+        "language": "pl", "words": "Chce sie zabic"})
+    html = staff_client.get("/staff/reports/1").get_data(as_text=True)
+    assert "their words suggest self-harm or suicide" in html       # the reason, in English
+    assert "Someone hurt me or touched me" in html                  # the choice, in English
+    assert 'lang="pl" dir="auto">Ktoś mnie skrzywdził albo dotykał</span>' in html
+    assert 'lang="pl" dir="auto">Chce sie zabic</blockquote>' in html
+    assert "Polish (<span lang=\"pl\" dir=\"ltr\">Polski</span>)" in html

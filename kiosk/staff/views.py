@@ -65,6 +65,7 @@ def render_case(user, report_id, status=200):
         pupil=pupils.find(db, row["pupil_id"]) if row["pupil_id"] else None,
         readers=readers, decisions=cases.DECISIONS.values(), role_names=ROLE_NAMES,
         sign_off=cases.sign_off_state(db, report_id),
+        language=services().content.languages.get(row["language"] or "en"),
         timezone=_timezone()), status
 
 
