@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(espeak-ng libespeak-ng1 fonts-dejavu-core)
+packages=(espeak-ng libespeak-ng1 fonts-dejavu-core fonts-noto-core)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium sox)
 fi

@@ -14,6 +14,12 @@ class Triage:
     reasons: list   # human-readable, most serious first
 
 
+# Letters pupils type interchangeably: Polish ł without its stroke, and the Arabic
+# keyboard's yeh, kaf and heh for Urdu's own (ی ک ہ ے), which look alike on screen.
+SAME_LETTER = str.maketrans({"ł": "l", "ی": "ي", "ى": "ي", "ے": "ي", "ک": "ك",
+                             "ہ": "ه", "ۃ": "ة", "ھ": "ه"})
+
+
 def _normalise(text):
     """Lower-case words separated by single spaces, so phrase matching is fair.
 
@@ -21,7 +27,7 @@ def _normalise(text):
     without its accents, or Urdu without its marks, and mean the same words.
     """
     bare = "".join(c for c in unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
-                   if not unicodedata.combining(c))
+                   if not unicodedata.combining(c)).translate(SAME_LETTER)
     return " " + " ".join(re.findall(r"[\w'\-]+", bare)) + " "
 
 
