@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from . import easyread, translations
 from .content import ContentError
 from .services import load_checked_content, services
 from .voice import models
@@ -14,14 +15,28 @@ from .voice.service import VoiceService
 @click.command("check-content")
 @with_appcontext
 def check_content_command():
-    """Check content/ and the chosen symbol pack; name the file and item at fault."""
+    """Check content/, translations, easy-read rules and symbols; name the item at fault."""
     try:
         symbols, content = load_checked_content(current_app.config)
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
+    problems = easyread.check(content, symbols=symbols)
+    if problems:
+        raise click.ClickException(
+            f"{len(problems)} easy-read problem{'s' * (len(problems) != 1)} "
+            "(see content/README.md, \"Easy-read rules\"):\n"
+            + "\n".join(str(problem) for problem in problems))
     tiles = sum(len(p.tiles) for p in content.pages.values())
+    count = len(content.languages)
     click.echo(f"Content is valid: {len(content.pages)} pages, {tiles} tiles, "
-               f"{len(content.rules)} urgency rules, symbol pack '{symbols.chosen.name}'.")
+               f"{len(content.rules)} urgency rules, {count} language{'s' * (count != 1)}, "
+               f"symbol pack '{symbols.chosen.name}'.")
+    for language in content.languages.values():
+        lacking = translations.missing(content, language)
+        status = (f"{len(lacking)} string{'s' * (len(lacking) != 1)} missing "
+                  f"(shown in English): {', '.join(lacking)}" if lacking else "complete")
+        click.echo(f"  {language.code}: {language.name} ({language.english_name}), "
+                   f"{language.direction}: {status}")
 
 
 @click.group("speech", cls=AppGroup)
@@ -40,8 +55,9 @@ def build_cache_command():
         rendered = svc.speech.render_all()
     except Exception as exc:
         raise click.ClickException(str(exc)) from None
-    total = len(svc.content.spoken_texts())
-    click.echo(f"Speech cache ready: {total} phrases, {rendered} rendered now, "
+    total = len(svc.speech)
+    click.echo(f"Speech cache ready: {total} phrases in {len(svc.content.languages)} "
+               f"languages, {rendered} rendered now, "
                f"in {time.perf_counter() - started:.1f} s.")
 
 
@@ -80,8 +96,8 @@ def status_command():
 
 
 def init_app(app):
-    from . import cli_audit, cli_escalation, cli_kiosks, cli_users
+    from . import cli_audit, cli_content, cli_escalation, cli_kiosks, cli_symbols, cli_users
     for command in (check_content_command, speech_group):
         app.cli.add_command(command)
-    for module in (cli_users, cli_kiosks, cli_escalation, cli_audit):
+    for module in (cli_users, cli_kiosks, cli_escalation, cli_audit, cli_symbols, cli_content):
         module.register(app)

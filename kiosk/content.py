@@ -184,7 +184,7 @@ def _check_ref(where, ref, pages):
         raise ContentError(f"{where}: '{ref}' is not a page:tile answer in the journey")
 
 
-def _load_pages(path, symbols):
+def _load_pages(path, symbols, boards=None):
     data = _read(path)
     _check_keys(str(path), data, ("schema", "flow", "page"))
     if data["schema"] != 1:
@@ -196,8 +196,33 @@ def _load_pages(path, symbols):
             raise ContentError(f"{path}: page '{page.id}' is defined twice")
         pages[page.id] = page
     flow = list(data["flow"])
+    if boards is not None and boards.is_dir():
+        _add_boards(boards, pages, flow, symbols)
     _check_flow(path, pages, flow)
     return pages, flow
+
+
+def _add_boards(folder, pages, flow, symbols):
+    """Pages imported from AAC tools: boards/<id>.toml, each shown after its `after` page.
+
+    Boards after the same page are shown in the order of their file names.
+    """
+    last = {}  # page id -> the board most recently placed after it
+    for path in sorted(folder.glob("*.toml")):
+        data = _read(path)
+        _check_keys(str(path), data, ("schema", "page"))
+        if data["schema"] != 1:
+            raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+        after = data["page"].pop("after", "") if isinstance(data["page"], dict) else ""
+        page = _page(f"{path}: page 1", data["page"], symbols)
+        if page.id != path.stem:
+            raise ContentError(f"{path}: page '{page.id}' must be in a file named {page.id}.toml")
+        if page.id in pages:
+            raise ContentError(f"{path}: page '{page.id}' is defined twice")
+        if after not in flow:
+            raise ContentError(f"{path}: after = '{after}' must name a page in the flow")
+        flow.insert(flow.index(last.get(after, after)) + 1, page.id)
+        pages[page.id], last[after] = page, page.id
 
 
 def _check_flow(path, pages, flow):
@@ -271,7 +296,7 @@ def load_content(content_dir, symbols):
     content_dir = Path(content_dir)
     files = {name: content_dir / f"{name}.toml"
              for name in ("pages", "messages", "urgency", "voice")}
-    pages, flow = _load_pages(files["pages"], symbols)
+    pages, flow = _load_pages(files["pages"], symbols, content_dir / "boards")
     controls, screens = _load_messages(files["messages"], symbols)
     rules = _load_rules(files["urgency"], pages)
     voice = _load_voice(files["voice"], pages) if files["voice"].exists() else Voice()

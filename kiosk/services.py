@@ -41,11 +41,23 @@ def init_app(app):
     speech = SpeechCache(app.config["SPEECH_CACHE"], app.config["SPEECH_VOICE"],
                          app.config["SPEECH_RATE"])
     if content is not None:
-        speech.register(content.spoken_texts())
+        register_speech(speech, content)
     app.extensions["kiosk"] = Services(
         content, symbols, error, SchoolDay.from_config(app.config["SCHOOL_DAY"]), speech,
         app.config.get("BROKER") or SocketIOBroker(socketio),
         VoiceService(app.instance_path, app.config["VOSK_MODEL"], app.config["VOICE_MAX_STREAMS"]))
+
+
+def register_speech(speech, content):
+    """Every phrase of every language, in that language's voice, so prerendering covers all.
+
+    Kiosks set to a slower rate or another voice render theirs on first use.
+    """
+    speech.register(content.spoken_texts() + ["English"])
+    for language in content.languages.values():
+        if language.voice:
+            says = [say for _, say in language.strings.values() if say]
+            speech.register(says + [language.name], language.voice)
 
 
 def services():

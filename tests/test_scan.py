@@ -91,3 +91,10 @@ def test_nothing_is_scanned_twice_on_a_page(app):
 def test_presses_for_something_not_on_the_page_is_none():
     assert scan.presses(["tile:a"], "tile:b", 1) is None
     assert scan.steps(["tile:a"], "tile:b") is None
+
+
+def test_tiles_carry_their_bliss_concept_number_where_one_exists(client):
+    tiles = {t["id"]: t for t in journey(client)["pages"]["safe"]["tiles"]}
+    assert tiles["yes"]["bliss"] == 18294 and tiles["no"]["bliss"] == 15722
+    what = {t["id"]: t for t in journey(client)["pages"]["what"]["tiles"]}
+    assert what["unkind"]["bliss"] is None  # no Bliss word means the same

@@ -100,7 +100,10 @@ def test_missing_speech_process_gives_503_not_a_crash(app, client):
 def test_build_cache_renders_all_content(runner, app):
     result = runner.invoke(args=["speech", "build-cache"])
     assert result.exit_code == 0, result.output
-    phrases = len(app.extensions["kiosk"].content.spoken_texts())
-    assert f"Speech cache ready: {phrases} phrases, {phrases} rendered now" in result.output
+    svc = app.extensions["kiosk"]
+    phrases, languages = len(svc.speech), len(svc.content.languages)
+    assert phrases > len(svc.content.spoken_texts()) * (languages - 1)  # every language
+    assert (f"Speech cache ready: {phrases} phrases in {languages} languages, "
+            f"{phrases} rendered now") in result.output
     again = runner.invoke(args=["speech", "build-cache"])
-    assert f"{phrases} phrases, 0 rendered now" in again.output
+    assert f"{phrases} phrases in {languages} languages, 0 rendered now" in again.output

@@ -68,7 +68,10 @@ def _page(page, speaker, symbols, pack):
         label, audio = speaker.words(f"pages.{page.id}.tiles.{tile.id}")
         tiles.append({"id": tile.id, "label": label, "audio": audio,
                       "symbol": symbol_url(symbols, tile.concept, pack), "go": tile.go,
-                      "opens": tile.opens})
+                      "opens": tile.opens,
+                      # W3C WAI-Adapt symbols: the Bliss concept number, so AAC software
+                      # and other packs can recognise the tile's meaning.
+                      "bliss": symbols.bliss(tile.concept)})
     return {"id": page.id, "kind": page.kind, "field": page.field,
             "prompt": words("prompt", page.prompt),
             "note": words("note", page.note) if page.note else None,

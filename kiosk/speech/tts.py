@@ -118,6 +118,9 @@ class SpeechCache:
         self._phrases.update({key: (text, voice, rate) for text, key in keys.items()})
         return keys
 
+    def __len__(self):
+        return len(self._phrases)
+
     def path_for(self, key):
         return self.folder / f"{key}.wav"
 

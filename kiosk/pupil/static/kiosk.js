@@ -93,6 +93,7 @@
     const attrs = { type: "button", class: "tile " + extraClass, "data-tile": tile.id,
                     "data-audio": tile.audio, onclick: onTap };
     if (pressed !== null) attrs["aria-pressed"] = String(pressed);
+    if (tile.bliss) attrs["adapt-symbol"] = String(tile.bliss);
     const label = el("span", { class: "label" }, tile.label);
     if (tile.lang) { label.lang = tile.lang; label.dir = tile.dir; }  // a language's own name
     return el("button", attrs, symbol(tile.symbol), label);
