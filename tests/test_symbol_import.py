@@ -329,3 +329,28 @@ def test_a_bad_bliss_table_is_named(symbols_dir, table, message):
 def test_the_command_is_documented():
     for readme in (PROJECT_ROOT / "README.md", PROJECT_ROOT / "symbols" / "README.md"):
         assert "flask --app kiosk symbols import" in readme.read_text(encoding="utf-8")
+
+
+def test_a_kiosk_set_to_the_imported_pack_shows_it_and_falls_back_for_the_rest(
+        tmp_path, monkeypatch, symbols_dir, school):
+    from kiosk import kiosks
+    from kiosk.db import get_db
+    from helpers import csrf_from, kiosk_device
+    from test_kiosk_settings import PIN, form, journey
+
+    assert run_import(make_app(tmp_path, monkeypatch, symbols_dir).test_cli_runner(),
+                      school).exit_code == 0
+    app = make_app(tmp_path, monkeypatch, symbols_dir)  # the server restarted after import
+    with app.app_context():
+        kiosks.set_staff_pin(get_db(), PIN)
+    device = kiosk_device(app, "Class 4 iPad")
+    device.post("/api/kiosk/unlock", json={"pin": PIN})
+    token = csrf_from(device.get("/kiosk/settings"))
+    assert device.post("/kiosk/settings", data={**form(symbol_pack="widgit"),
+                                                "csrf_token": token}).status_code == 303
+    tiles = {t["id"]: t["symbol"] for t in journey(device)["pages"]["safe"]["tiles"]}
+    assert tiles["yes"] == "/symbols/widgit/yes.png"           # the school's own symbol
+    assert tiles["not_sure"] == "/symbols/default/not_sure.svg"  # missing: the default
+    assert device.get(tiles["yes"]).data == png_bytes(255)
+    about = device.get("/about/symbols").get_data(as_text=True)
+    assert ATTRIBUTION in about
