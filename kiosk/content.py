@@ -15,7 +15,7 @@ LEVELS = ("same-day", "urgent")  # in rising order
 REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
                      "done", "try_again", "listen", "speak", "stop_listening", "heard_right",
                      "heard_wrong", "language", "slower", "bigger")
-REQUIRED_SCREENS = ("thanks", "thanks_anonymous", "help", "reset_warning", "problem",
+REQUIRED_SCREENS = ("title", "thanks", "thanks_anonymous", "help", "reset_warning", "problem",
                     "send_failed", "hidden", "nothing_chosen", "typed_words", "your_name",
                     "type_here", "listening", "did_you_say", "did_you_say_words",
                     "not_heard", "no_microphone", "spoken_words", "choose_language",

@@ -93,6 +93,7 @@ EXPECTED = {
     ("pupil.journey", "GET"): KIOSK_ONLY,
     ("pupil.settings_form", "GET"): KIOSK_ONLY,
     ("pupil.save_settings", "POST"): KIOSK_ONLY,
+    ("pupil.more_time", "POST"): KIOSK_ONLY,
     # Open to anyone. Symbols and phrase audio hold no pupil data, and the pages shown to a
     # device that is not a kiosk (its "not set up" page, the problem page) and the DSL's
     # case page use them, so they cannot be kiosk-only.
@@ -269,6 +270,8 @@ CALLS = {
     ("pupil.leave", "POST"): Call("/kiosk/leave", goes_to("/staff/login", codes=(303,)),
                                   prepare=unlock_kiosk,
                                   not_kiosk=goes_to("/kiosk", codes=(303,))),
+    ("pupil.more_time", "POST"): Call("/api/kiosk/more-time", json_reply(200, "seconds"),
+                                      prepare=unlock_kiosk, not_kiosk=json_status(409)),
     ("pupil.journey", "GET"): Call("/api/kiosk/journey?slower=1", json_reply(200, "pages"),
                                    not_kiosk=refused_device),
     ("pupil.settings_form", "GET"): Call("/kiosk/settings", page("Settings: Test kiosk"),

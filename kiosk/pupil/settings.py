@@ -14,7 +14,8 @@ def _page(kiosk, settings, error="", saved=False, status=200):
     svc = services()
     html = render_template(
         "pupil/settings.html", kiosk=kiosk, settings=settings, error=error, saved=saved,
-        csrf_token=csrf_token(), seconds=SETTINGS_MINUTES * 60, numbers=kiosk_settings.NUMBERS, choices=kiosk_settings.CHOICES,
+        csrf_token=csrf_token(), seconds=SETTINGS_MINUTES * 60,
+        numbers=kiosk_settings.NUMBERS, choices=kiosk_settings.CHOICES,
         packs=[svc.symbols.pack(name) for name in svc.symbols.names()],
         languages=list(svc.content.languages.values()))
     response = current_app.make_response((html, status))

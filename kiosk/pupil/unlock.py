@@ -74,6 +74,20 @@ def paused():
     return response
 
 
+@bp.post("/api/kiosk/more-time")
+def more_time():
+    """Staff still busy on the paused or settings page keep the kiosk paused a while longer."""
+    check_csrf()
+    kiosk = unlocked_kiosk()
+    if kiosk is None:
+        return jsonify(error="The kiosk is no longer paused. Type the staff PIN again."), 409
+    payload = request.get_json(silent=True)
+    minutes = SETTINGS_MINUTES if isinstance(payload, dict) and \
+        payload.get("page") == "settings" else UNLOCK_MINUTES
+    renew_unlock(kiosk, minutes)
+    return jsonify(seconds=minutes * 60)
+
+
 @bp.post("/kiosk/leave")
 def leave():
     """End the unlock and go to the staff login; the device stays enrolled."""

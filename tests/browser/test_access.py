@@ -268,3 +268,30 @@ def test_a_whole_report_by_dwell(browser, server, staff_pin):
     answers = last_answers(server)
     assert answers["online_where"] == ["game"] and answers["safe"] == ["not_sure"]
     context.close()
+
+
+def test_staff_are_warned_before_a_paused_kiosk_goes_back_and_can_ask_for_more_time(
+        browser, server, staff_pin):
+    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+    page = context.new_page()
+    enrol(page, server)
+    stop_the_clock(page)
+    page.get_by_role("button", name="Staff").click()
+    pad = page.get_by_role("dialog", name="Staff PIN")
+    for digit in PIN:
+        pad.get_by_role("button", name=digit, exact=True).click()
+    pad.get_by_role("button", name="OK").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kiosk paused")
+    warning = page.get_by_role("alert")
+    page.clock.run_for(80_000)
+    expect(warning).to_be_hidden()
+    page.clock.run_for(15_000)  # 25 s left: the warning shows, with a count
+    expect(warning).to_contain_text("This kiosk goes back to the pupils in 25 seconds")
+    page.get_by_role("button", name="More time").click()
+    expect(warning).to_be_hidden()
+    page.clock.run_for(60_000)  # the clock started again at two minutes
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kiosk paused")
+    page.clock.run_for(61_000)
+    page.wait_for_url("**/kiosk")
+    expect(page.locator("body")).to_have_attribute("data-page", "hello")
+    context.close()

@@ -228,6 +228,7 @@
     J.scan._language = J.scan.language;
     document.documentElement.lang = J.lang;
     document.documentElement.dir = J.dir;
+    document.title = J.screens.title.text;
     const sizes = ["normal", "large", "largest"];
     const size = sizes.indexOf(J.access.text_size) + (J.pupil.bigger ? 1 : 0);
     document.body.dataset.textSize = sizes[Math.min(size, sizes.length - 1)];
