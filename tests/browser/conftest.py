@@ -36,6 +36,15 @@ def enrol(page, server):
     page.wait_for_url("**/kiosk")
 
 
+def type_staff_pin(page, pin):
+    """Open the kiosk's staff PIN pad and type the PIN on its keys, then OK."""
+    page.get_by_role("button", name="Staff").click()
+    pad = page.get_by_role("dialog", name="Staff PIN")
+    for digit in pin:
+        pad.get_by_role("button", name=digit, exact=True).click()
+    pad.get_by_role("button", name="OK").click()
+
+
 @pytest.fixture
 def enrol_page(server):
     """Enrols a page made by the test itself as a new kiosk, leaving it on /kiosk."""

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from bench._server import flask_command
 
-from conftest import IPAD, enrol
+from conftest import IPAD, enrol, type_staff_pin
 
 PIN = "246810"
 STEP_MS = 1000
@@ -35,11 +35,7 @@ def staff_pin(server):
 
 
 def open_settings(page):
-    page.get_by_role("button", name="Staff").click()
-    pad = page.get_by_role("dialog", name="Staff PIN")
-    for digit in PIN:
-        pad.get_by_role("button", name=digit, exact=True).click()
-    pad.get_by_role("button", name="OK").click()
+    type_staff_pin(page, PIN)
     page.get_by_role("link", name="Settings for this kiosk").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Settings: ")
 
@@ -56,18 +52,31 @@ def set_up_kiosk(page, input_label, **numbers):
 
 
 @pytest.fixture
-def switch_kiosk(browser, server, staff_pin):
-    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
-    page = context.new_page()
-    enrol(page, server)
-    set_up_kiosk(page, "One switch: auto scanning", **{
+def set_kiosk(browser, server, staff_pin):
+    """A new kiosk set up on its settings page, back with the pupils; the clock stopped."""
+    contexts = []
+
+    def make(input_label, clock=True, **numbers):
+        context = browser.new_context(viewport=IPAD, base_url=server.base_url)
+        contexts.append(context)
+        page = context.new_page()
+        enrol(page, server)
+        set_up_kiosk(page, input_label, **numbers)
+        if clock:
+            stop_the_clock(page)  # before the kiosk page loads, so all its timers are ours
+        page.get_by_role("link", name="Back to the kiosk").click()
+        page.wait_for_url("**/kiosk")
+        return page
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def switch_kiosk(set_kiosk):
+    return set_kiosk("One switch: auto scanning", **{
         "Time on each highlight": STEP_MS / 1000, "Time on the first highlight": 1.5,
         "Hold time": 0, "Ignore repeat presses within": 300})
-    stop_the_clock(page)  # before the kiosk page loads, so all its timers are ours
-    page.get_by_role("link", name="Back to the kiosk").click()
-    page.wait_for_url("**/kiosk")
-    yield page
-    context.close()
 
 
 def state_of(page, selector):
@@ -174,16 +183,10 @@ def test_auto_scanning_speaks_each_highlight_and_pauses_after_three_rounds(switc
     expect(page.locator('[data-tile="yes"]')).to_have_class(FOCUS)
 
 
-def test_a_brief_or_bouncing_press_is_ignored(browser, server, staff_pin):
-    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
-    page = context.new_page()
-    enrol(page, server)
-    set_up_kiosk(page, "One switch: auto scanning", **{
+def test_a_brief_or_bouncing_press_is_ignored(set_kiosk):
+    page = set_kiosk("One switch: auto scanning", **{
         "Time on each highlight": 2, "Time on the first highlight": 3,
         "Hold time": 200, "Ignore repeat presses within": 1000})
-    stop_the_clock(page)
-    page.get_by_role("link", name="Back to the kiosk").click()
-    page.wait_for_url("**/kiosk")
     page.keyboard.press("Enter")  # released at once: shorter than the 200 ms hold time
     page.clock.run_for(100)
     expect(page.locator("body")).to_have_attribute("data-page", "hello")
@@ -196,16 +199,11 @@ def test_a_brief_or_bouncing_press_is_ignored(browser, server, staff_pin):
     page.clock.run_for(250)
     page.keyboard.up("Enter")
     expect(page.locator("body")).to_have_attribute("data-page", "safe")
-    context.close()
 
 
-def test_two_switches_step_and_choose(browser, server, staff_pin):
-    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
-    page = context.new_page()
-    enrol(page, server)
-    set_up_kiosk(page, "Two switches", **{"Hold time": 0, "Ignore repeat presses within": 0})
-    page.get_by_role("link", name="Back to the kiosk").click()
-    page.wait_for_url("**/kiosk")
+def test_two_switches_step_and_choose(set_kiosk):
+    page = set_kiosk("Two switches", clock=False,
+                     **{"Hold time": 0, "Ignore repeat presses within": 0})
     page.keyboard.press("Enter")                      # Start is highlighted first
     expect(page.locator("body")).to_have_attribute("data-page", "safe")
     page.keyboard.press(" ")                          # Space moves: No
@@ -218,17 +216,10 @@ def test_two_switches_step_and_choose(browser, server, staff_pin):
     expect(page.locator("#back")).to_have_class(FOCUS)
     page.keyboard.press("Enter")                      # Back to the first page
     expect(page.locator("body")).to_have_attribute("data-page", "hello")
-    context.close()
 
 
-def test_a_whole_report_by_dwell(browser, server, staff_pin):
-    context = browser.new_context(viewport=IPAD, base_url=server.base_url)
-    page = context.new_page()
-    enrol(page, server)
-    set_up_kiosk(page, "Eye gaze or head pointer", **{"Dwell time": 1000})
-    stop_the_clock(page)
-    page.get_by_role("link", name="Back to the kiosk").click()
-    page.wait_for_url("**/kiosk")
+def test_a_whole_report_by_dwell(set_kiosk, server):
+    page = set_kiosk("Eye gaze or head pointer", **{"Dwell time": 1000})
 
     def look_at(selector, then):
         page.mouse.move(2, 300)  # look away first: a new look starts a new dwell
@@ -267,7 +258,6 @@ def test_a_whole_report_by_dwell(browser, server, staff_pin):
     expect(page.locator("#overlay-text")).to_contain_text("Thank you for telling")
     answers = last_answers(server)
     assert answers["online_where"] == ["game"] and answers["safe"] == ["not_sure"]
-    context.close()
 
 
 def test_staff_are_warned_before_a_paused_kiosk_goes_back_and_can_ask_for_more_time(
@@ -276,11 +266,7 @@ def test_staff_are_warned_before_a_paused_kiosk_goes_back_and_can_ask_for_more_t
     page = context.new_page()
     enrol(page, server)
     stop_the_clock(page)
-    page.get_by_role("button", name="Staff").click()
-    pad = page.get_by_role("dialog", name="Staff PIN")
-    for digit in PIN:
-        pad.get_by_role("button", name=digit, exact=True).click()
-    pad.get_by_role("button", name="OK").click()
+    type_staff_pin(page, PIN)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kiosk paused")
     warning = page.get_by_role("alert")
     page.clock.run_for(80_000)
