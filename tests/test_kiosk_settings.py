@@ -143,3 +143,21 @@ def test_a_removed_pack_or_language_falls_back_rather_than_breaking_the_kiosk():
     kiosk = {"settings": json.dumps({"symbol_pack": "gone", "language": "zz"})}
     settings = kiosk_settings.for_kiosk(kiosk, "default", ["default"], {"en": None})
     assert settings["symbol_pack"] == "default" and settings["language"] == "en"
+
+
+@pytest.mark.parametrize("code", ["pl", "ur", "cy", "ar"])
+def test_each_language_is_spoken_by_its_own_voice(client, code):
+    """The journey in another language: its words on screen and rendered speech to play."""
+    import wave
+    from io import BytesIO
+
+    data = client.get(f"/api/kiosk/journey?lang={code}").get_json()
+    english = client.get("/api/kiosk/journey").get_json()
+    assert data["lang"] == code and data["dir"] == ("rtl" if code in ("ur", "ar") else "ltr")
+    prompt = data["pages"]["safe"]["prompt"]
+    assert prompt["text"] != english["pages"]["safe"]["prompt"]["text"]
+    response = client.get(prompt["audio"])
+    assert response.status_code == 200
+    with wave.open(BytesIO(response.data)) as wav:
+        assert wav.getnframes() / wav.getframerate() > 0.8  # real speech, not silence
+    assert data["voice"]["pages"] == {}  # answering by voice is English only: no Speak button
