@@ -29,7 +29,7 @@ def shoot(page, lang, name):
     pages = {p: {t["id"]: t["label"] for t in words["pages"][p]["tiles"]}
              for p in ("hello", "safe", "what")}
     button(page, first["controls"]["language"]["text"]).click()
-    button(page, next(t["label"] for t in words["languages"] if t["id"] == lang)).click()
+    button(page, next(t["label"] for t in words["pages"]["_language"]["tiles"] if t["id"] == lang)).click()
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(words["pages"]["hello"]["prompt"]["text"])
     page.screenshot(path=OUT / f"{name}.png")

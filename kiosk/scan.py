@@ -15,6 +15,7 @@ Next, Back and Get an adult are always within reach.
 CONTROLS = ("forward", "back", "get-adult", "listen", "speak", "hide")
 START_OPTIONS = ("language", "slower", "bigger")
 ROW_CUES = ("scan_row_1", "scan_row_2")
+LANGUAGE_PAGE = "_language"  # the page of languages, reached from the first page
 
 
 def columns_for(count):
@@ -60,7 +61,7 @@ def language_scan(codes):
 def all_scans(content, language_codes):
     flow_pages = [content.pages[p] for p in content.flow]
     scans = {pid: page_scan(page, flow_pages) for pid, page in content.pages.items()}
-    scans["language"] = language_scan(language_codes)
+    scans[LANGUAGE_PAGE] = language_scan(language_codes)
     return scans
 
 

@@ -171,6 +171,3 @@ def localise(content, language):
     screens = {k: words(f"screens.{k}", w) for k, w in content.screens.items()}
     return pages, controls, screens
 
-
-def is_translated(language, key):
-    return language.code == ENGLISH or key in language.strings

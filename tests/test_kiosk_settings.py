@@ -118,8 +118,7 @@ def test_a_pupil_can_ask_for_slower_and_bigger_and_another_language(client):
     assert slower["access"]["scan_step"] == normal["access"]["scan_step"] * 1.5
     assert slower["access"]["dwell_ms"] == normal["access"]["dwell_ms"] * 1.5
     # Slower speech is rendered at a slower rate: a different recording.
-    prompt = "pages", "safe", "prompt"
-    assert normal[prompt[0]]["safe"]["prompt"]["audio"] != slower["pages"]["safe"]["prompt"]["audio"]
+    assert normal["pages"]["safe"]["prompt"]["audio"] != slower["pages"]["safe"]["prompt"]["audio"]
     assert client.get(slower["pages"]["safe"]["prompt"]["audio"]).status_code == 200
     unknown = client.get("/api/kiosk/journey?lang=xx")
     assert unknown.status_code == 404 and "no translation" in unknown.get_json()["error"]

@@ -63,7 +63,7 @@ def test_every_tile_and_control_on_every_page_is_reachable(app, switches):
                 assert presses <= MAX_PRESSES[switches], (page_id, target, presses)
                 assert scan.steps(scans[page_id], target) <= MAX_STEPS
         for code in content.languages:
-            assert scan.presses(scans["language"], f"tile:{code}", switches) \
+            assert scan.presses(scans[scan.LANGUAGE_PAGE], f"tile:{code}", switches) \
                 <= MAX_PRESSES[switches]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import url_for
 
 from .. import kiosk_settings, scan
-from ..translations import ENGLISH, string_keys
+from ..translations import ENGLISH
 
 ACCESS_KEYS = ("input", "scan_step", "first_step", "scan_rounds", "accept_ms", "debounce_ms",
                "move_key", "choose_key", "wait_for_speech", "dwell_ms", "text_size", "theme",
@@ -21,15 +21,14 @@ SLOWER = 1.5  # a pupil's "slower" tile stretches scanning and dwell times by th
 class Speaker:
     """Turns a string key into shown text and an audio URL in the right voice."""
     language: object
-    fallback: object
-    english: dict   # key -> (text, say)
+    english: object  # the fallback for strings the language lacks
     voices: dict    # "own" / "english" -> voice name
     rate: int
     speech: object
 
     def words(self, key):
         own = key in self.language.strings
-        text, say = (self.language.strings if own else self.english)[key]
+        text, say = (self.language.strings if own else self.english.strings)[key]
         return text, self.audio(say, "own" if own else "english")
 
     def audio(self, say, which="own"):
@@ -99,7 +98,7 @@ def journey_data(svc, settings, timing, limits, language=None, slower=False, big
     lang = content.languages[code]
     rate = kiosk_settings.speech_rate(settings, speech.rate, slower)
     variant = settings["voice_variant"]
-    speaker = Speaker(lang, content.languages[ENGLISH], string_keys(content),
+    speaker = Speaker(lang, content.languages[ENGLISH],
                       {"own": _voice(lang, speech.voice, variant),
                        "english": _voice(content.languages[ENGLISH], speech.voice, variant)},
                       rate, speech)
@@ -108,15 +107,21 @@ def journey_data(svc, settings, timing, limits, language=None, slower=False, big
     if slower:
         for k in ("scan_step", "first_step", "dwell_ms"):
             access[k] = round(access[k] * SLOWER, 2)
+    screens = {k: _words(speaker, f"screens.{k}", w.concept, symbols, pack)
+               for k, w in content.screens.items()}
+    pages = {pid: _page(p, speaker, symbols, pack) for pid, p in content.pages.items()}
+    languages = _languages(content, symbols, speech, settings, rate, pack)
+    pages[scan.LANGUAGE_PAGE] = {
+        "id": scan.LANGUAGE_PAGE, "kind": "language", "field": "",
+        "prompt": screens["choose_language"], "note": None, "show_if": [], "tiles": languages,
+        "columns": scan.columns_for(len(languages))}
     return {
         "lang": code, "dir": lang.direction,
         "flow": content.flow,
-        "pages": {pid: _page(p, speaker, symbols, pack) for pid, p in content.pages.items()},
+        "pages": pages,
         "controls": {k: _words(speaker, f"controls.{k}", w.concept, symbols, pack)
                      for k, w in content.controls.items()},
-        "screens": {k: _words(speaker, f"screens.{k}", w.concept, symbols, pack)
-                    for k, w in content.screens.items()},
-        "languages": _languages(content, symbols, speech, settings, rate, pack),
+        "screens": screens,
         "scan": scan.all_scans(content, list(content.languages)),
         "access": access,
         "pupil": {"slower": slower, "bigger": bigger},

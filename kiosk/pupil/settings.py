@@ -10,10 +10,11 @@ from .unlock import SETTINGS_MINUTES, renew_unlock, unlocked_kiosk
 from .views import settings_for
 
 
-def _page(kiosk, settings, error="", saved=False, status=200):
+def _page(kiosk, settings, error="", status=200):
     svc = services()
     html = render_template(
-        "pupil/settings.html", kiosk=kiosk, settings=settings, error=error, saved=saved,
+        "pupil/settings.html", kiosk=kiosk, settings=settings, error=error,
+        saved=request.args.get("saved") == "1",
         csrf_token=csrf_token(), seconds=SETTINGS_MINUTES * 60,
         numbers=kiosk_settings.NUMBERS, choices=kiosk_settings.CHOICES,
         packs=[svc.symbols.pack(name) for name in svc.symbols.names()],

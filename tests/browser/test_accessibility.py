@@ -74,7 +74,7 @@ def choose_language(page, lang, check):
     tap(page.locator("#main"), first["controls"]["language"]["text"])
     heading(page, first["screens"]["choose_language"]["text"])
     check("language")
-    name = next(t["label"] for t in words["languages"] if t["id"] == lang)
+    name = next(t["label"] for t in words["pages"]["_language"]["tiles"] if t["id"] == lang)
     tap(page.locator("#main"), name)
     heading(page, words["pages"]["hello"]["prompt"]["text"])
     expect(page.locator("html")).to_have_attribute("lang", lang)

@@ -230,6 +230,5 @@ window.KioskAccess = (function () {
       suspended = on;
       if (on) { clearTimeout(timer); token++; clear(); stopDwell(); } else restart();
     },
-    get input() { return opts.input; },
   };
 })();

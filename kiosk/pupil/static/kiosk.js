@@ -221,11 +221,6 @@
   // The page's words, language, direction, look and input method, from journey data.
   function useJourney(data) {
     J = data;
-    J.pages._language = { id: "_language", kind: "language", prompt: J.screens.choose_language,
-                          note: null, tiles: J.languages, show_if: [],
-                          columns: J.languages.length <= 3 ? J.languages.length
-                                                           : Math.ceil(J.languages.length / 2) };
-    J.scan._language = J.scan.language;
     document.documentElement.lang = J.lang;
     document.documentElement.dir = J.dir;
     document.title = J.screens.title.text;
