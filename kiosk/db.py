@@ -178,9 +178,11 @@ def _append_only(db, table):
         )
 
 
-MIGRATIONS = [_m001_reports, _m002_report_events, _m003_notifications, _m004_users,
-              _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
-              _m009_kiosks, _m010_cases, _m011_kiosk_settings]
+MIGRATIONS = [
+    _m001_reports, _m002_report_events, _m003_notifications, _m004_users,
+    _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
+    _m009_kiosks, _m010_cases, _m011_kiosk_settings,
+]
 
 
 def migrate(db):
