@@ -3,8 +3,9 @@ import argparse
 import sys
 import threading
 
-from kiosk import create_app, escalation, tls
+from kiosk import create_app, escalation, outbox, tls
 from kiosk.staff import events as staff_events
+from kiosk.staff import help as staff_help
 from kiosk.ticker import Ticker
 from kiosk.extensions import socketio
 
@@ -61,20 +62,26 @@ def prepare_https(app, args):
     return str(cert_path), str(key_path)
 
 
-def print_first_steps(app):
-    """On a new install, say what to do next: nobody can log in and no device is a kiosk."""
+def print_first_steps(app, host):
+    """Say what is missing from a pupil's tap to a person who acts, and each fix.
+
+    The doctor's checks without the network (the email test is the last full run's), so
+    the start is not held up; `flask --app kiosk doctor` makes them all."""
+    from kiosk import doctor
     from kiosk.db import connect
     db = connect(app.config["DATABASE"])
-    users, kiosks = db["users"].count, db["kiosks"].count
-    db.close()
-    if not users:
-        print("No staff accounts yet. Add the DSL (it prints a QR code for their "
-              "authenticator app):\n  flask --app kiosk create-user dsl@your.school --role dsl")
-    if not kiosks:
-        print("No kiosks yet. Enrol a device (it prints a one-time code and link):\n"
-              "  flask --app kiosk create-kiosk \"Library kiosk\" --place Library")
-    if not users or not kiosks:
-        print("", flush=True)
+    try:
+        findings = doctor.run_checks(app, db, network=False, listen_host=host)
+    finally:
+        db.close()
+    gaps = [finding for finding in findings if not finding.ok]
+    if not gaps:
+        print("Every link from a pupil's tap to a person who acts is in place "
+              f"({doctor.COMMAND} checks it again, with a test email).\n", flush=True)
+        return
+    print(f"Not ready: {len(gaps)} gap{'s' * (len(gaps) != 1)} between a pupil's tap and "
+          "a person who acts.", *doctor.lines(gaps), f"Then run {doctor.COMMAND} to check "
+          "everything, with a test email.", "", sep="\n", flush=True)
 
 
 def main(argv=None):
@@ -96,14 +103,19 @@ def main(argv=None):
         threading.Thread(target=svc.speech.render_all, name="prerender", daemon=True).start()
     # Load the speech recognition model now, in the background, not on a pupil's first word.
     svc.voice.start()
-    # Escalate reports nobody has acknowledged in time, from now until the server stops.
-    escalation.start(app)
-    # Close live dashboards whose login ended elsewhere or went idle.
-    Ticker(app, "session sweep", staff_events.SWEEP_SECONDS, staff_events.sweep).start()
+    # Escalate reports and "Get an adult" nobody has acknowledged in time, from now until
+    # the server stops; the record names who had a dashboard open.
+    escalation.start(app, watching=staff_help.readers_watching)
+    # Send queued email (arrival, escalation), retrying failures; woken by each new report.
+    outbox.start(app)
+    # Close live dashboards whose login ended elsewhere or went idle (they become alert
+    # screens), and alert screens that have ended.
+    Ticker(app, "session sweep", staff_events.sweep_seconds(app.config),
+           staff_events.sweep).start()
     if not args.https:
         base = f"http://{args.host}:{args.port}"
         print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/", flush=True)
-    print_first_steps(app)
+    print_first_steps(app, args.host)
     # Flask-SocketIO (threading mode) hands ssl_context on to werkzeug's run_simple.
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
                  ssl_context=ssl_context)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -37,6 +38,23 @@ class Server:
     def kiosk_session(self):
         """A requests session enrolled as a new kiosk, as a device would be."""
         return enrol_session(self.base_url, self.kiosk_code())
+
+    def kiosk_sessions(self, count, place="Bench room"):
+        """Many enrolled kiosk sessions: codes made in one go, each device enrolled by form."""
+        first, self.kiosks = self.kiosks + 1, self.kiosks + count
+        names = [f"Kiosk {n}" for n in range(first, self.kiosks + 1)]
+        return {name: enrol_session(self.base_url, code)
+                for name, code in create_kiosks(self.instance_path, names, place).items()}
+
+    def kill(self):
+        """SIGKILL the server, as a power cut or crash would end it; no clean shutdown."""
+        self.process.kill()
+        self.process.wait()
+
+    def start(self):
+        """Start the server again on the same instance folder and port; wait until it answers."""
+        self.process = start_process(self.instance_path, self.port, self.log_path)
+        wait_ready(self.base_url, self.process, self.log_path)
 
 
 def free_port():
@@ -103,6 +121,20 @@ def create_kiosk(instance_path, name, place=""):
     return re.search(r"^Enrolment code: (\S+)$", printed, re.MULTILINE).group(1)
 
 
+def create_kiosks(instance_path, names, place=""):
+    """Add many kiosks at once with the project's own create_kiosk (one process, not
+    one CLI start each); returns {name: enrolment code}."""
+    from kiosk import kiosks
+    from kiosk.db import connect
+    db = connect(str(Path(instance_path) / "kiosk.sqlite3"))
+    try:
+        now = datetime.now(timezone.utc)
+        return {name: kiosks.create_kiosk(db, name, place, now, kiosks.CLI_ACTOR)[1]
+                for name in names}
+    finally:
+        db.close()
+
+
 def enrol_session(base_url, code):
     """A requests session made a kiosk by the real enrolment form (GET, then confirm)."""
     session = requests.Session()
@@ -124,8 +156,8 @@ def wait_ready(base_url, process, log_path, seconds=READY_SECONDS):
         try:
             if requests.get(base_url + "/kiosk", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass  # not listening yet
+        except requests.RequestException:
+            pass  # not listening yet, or too busy starting to answer in time
         time.sleep(0.05)  # a short poll interval, not a guess at start-up time
     raise RuntimeError(f"server not ready after {seconds} s:\n{tail(log_path)}")
 
@@ -136,25 +168,41 @@ def tail(path, lines=20):
 
 
 @contextlib.contextmanager
-def running_server(with_dsl=True):
-    """Start run.py on a free port with a fresh instance folder; always stop it after."""
+def running_server(with_dsl=True, config=None):
+    """Start run.py on a free port with a fresh instance folder; always stop it after.
+
+    config: settings for the instance's config.py, as a school would write them."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
+        if config:
+            write_config(instance_path, config)
         authenticator = Authenticator()
         if with_dsl:
             authenticator.add(DSL_EMAIL, create_dsl(instance_path))
         port = free_port()
         log_path = Path(instance_path) / "server.log"
-        # The server logs every request: a file, not a pipe, so a full pipe never blocks it.
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "run.py", "--port", str(port), "--no-prerender"],
-                cwd=ROOT, env=instance_env(instance_path), stdout=log, stderr=subprocess.STDOUT)
+        server = Server(f"http://127.0.0.1:{port}", instance_path, authenticator)
+        server.port, server.log_path = port, log_path
+        server.process = start_process(instance_path, port, log_path)
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_ready(base_url, process, log_path)
-            yield Server(base_url, instance_path, authenticator)
+            wait_ready(server.base_url, server.process, log_path)
+            yield server
         finally:
-            stop(process)
+            stop(server.process)  # the latest one, after any kill() and start()
+
+
+def write_config(instance_path, config):
+    """The instance's config.py: one `NAME = value` line a setting (values as Python)."""
+    lines = [f"{name} = {value!r}\n" for name, value in config.items()]
+    (Path(instance_path) / "config.py").write_text("".join(lines))
+
+
+def start_process(instance_path, port, log_path):
+    """run.py on an instance folder and port, its output appended to log_path."""
+    # The server logs every request: a file, not a pipe, so a full pipe never blocks it.
+    with open(log_path, "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "run.py", "--port", str(port), "--no-prerender"],
+            cwd=ROOT, env=instance_env(instance_path), stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop(process):

@@ -33,3 +33,21 @@ KIOSK_WARNING_SECONDS = 20
 
 # Behind HTTPS (a reverse proxy), send staff cookies only over HTTPS.
 SESSION_COOKIE_SECURE = False
+
+# "Get an adult": minutes before an unanswered press climbs the urgent escalation ladder
+# (deputies, then the head). Email (see docs/escalation.md for SMTP) goes to the DSL team
+# at once for urgent reports and "Get an adult"; EMAIL_EVERY_REPORT emails every report.
+HELP_ESCALATE_MINUTES = 2
+EMAIL_EVERY_REPORT = False
+EMAIL_CHECK_SECONDS = 5
+
+# The doctor (flask --app kiosk doctor): the last backup may be at most this many hours
+# old; warn when the disk holding the instance folder has less free than either limit.
+BACKUP_MAX_AGE_HOURS = 26
+DISK_MIN_FREE_MB = 1024
+DISK_MIN_FREE_PERCENT = 5
+
+# Alert screens: a dashboard whose login ended keeps sounding and showing content-free
+# alerts ("URGENT report from Class 4 iPad at 10:45: log in to read") for this many days
+# after a reader last opened the dashboard in that browser.
+ALERT_SCREEN_DAYS = 30

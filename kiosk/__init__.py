@@ -88,6 +88,22 @@ def create_app(test_config=None):
         # None: dashboards only. BASE_URL makes the link in the email.
         SMTP=None,
         BASE_URL="",
+        # "Get an adult" and email on arrival (help_requests.py, outbox.py): minutes an
+        # unanswered "Get an adult" waits before it climbs the urgent ladder; email the DSL
+        # team about every report, not only urgent ones; the longest queued email waits
+        # between looks at the outbox (a new report or help request wakes it at once).
+        HELP_ESCALATE_MINUTES=2,
+        EMAIL_EVERY_REPORT=False,
+        EMAIL_CHECK_SECONDS=5,
+        # The doctor (flask --app kiosk doctor): how old the last backup may be, and the
+        # free disk space below which it warns (either limit).
+        BACKUP_MAX_AGE_HOURS=26,
+        DISK_MIN_FREE_MB=1024,
+        DISK_MIN_FREE_PERCENT=5,
+        # Alert screens (notify/screens.py): days a browser keeps sounding content-free
+        # alerts after its login ended, counted from the last time a reader opened the
+        # dashboard on it.
+        ALERT_SCREEN_DAYS=30,
         CLOCK=utc_now,
     )
     if test_config is None:

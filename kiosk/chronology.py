@@ -1,6 +1,9 @@
 """A case's record in words, as the case page, the printable page and the PDF show it."""
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from .cases import entries
 from .users import ROLE_NAMES, get_user
@@ -8,8 +11,56 @@ from .users import ROLE_NAMES, get_user
 
 def _by(entry):
     if not entry["by_user"]:
-        return "System (escalation ladder)" if entry["kind"].startswith("escalat") else "System"
+        if entry["kind"].startswith("escalat"):
+            return "System (escalation ladder)"
+        return "System (email)" if entry["kind"].startswith("email_") else "System"
     return f"{entry['email']} ({ROLE_NAMES.get(entry['role'], entry['role'])})"
+
+
+def _clock(iso):
+    """A time in the school's time zone, to the second, for words inside an entry."""
+    zone = ZoneInfo(current_app.config["SCHOOL_DAY"]["timezone"] if has_app_context()
+                    else "UTC")
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%H:%M:%S %Z") if iso else ""
+
+
+def _listed(names):
+    return ", ".join(names) if names else "nobody"
+
+
+def _escalation(kind, d):
+    """(title, text) for a step of the ladder: exactly who was told and how, or nobody."""
+    role = ROLE_NAMES.get(d.get("to"), d.get("to", ""))
+    if kind == "escalation_nobody":
+        return (f"NOBODY TO TELL at escalation step {d.get('step')} ({role})",
+                f"{d.get('why', '')}. Nobody was told; the next step, if any, was taken at once.")
+    title = f"Escalated to {role} (step {d.get('step')}): not acknowledged in time"
+    if "told" not in d:  # a step recorded before steps named who was told
+        return f"Escalated to {role}: not acknowledged in time", (
+            "Recorded before steps named who was told; " + (
+                "email was not set up" if d.get("email_to") is None
+                else f"{d['email_to']} to be emailed") + ".")
+    email = (f"by email: {_listed(d.get('emailed'))}" if d.get("email") == "on"
+             else "by email: nobody (email is not set up)")
+    return title, (f"Told: {_listed(d['told'])}; {email}; on an open dashboard: "
+                   f"{_listed(d.get('dashboards'))}. Dashboards open at the time: "
+                   f"{_listed(d.get('watching'))}.")
+
+
+def _email(kind, d):
+    """(title, text) for how an email went: sent, failed (and when it is tried again)."""
+    purpose = ("on arrival" if d.get("purpose") == "arrival"
+               else f"for escalation step {d.get('step')}")
+    to = d.get("to") or []
+    if kind == "email_sent":
+        return f"Email {purpose} sent to {len(to)}", _listed(to)
+    if kind == "email_failed":
+        return (f"Email {purpose} could not be sent (try {d.get('attempts')})",
+                f"To {_listed(to)}: {d.get('error', '')}. Trying again at "
+                f"{_clock(d.get('next_try_at'))}.")
+    if kind == "email_not_sent":
+        return f"Nobody emailed {purpose}", d.get("why", "")
+    return f"Email {purpose} not sent", f"To {_listed(to)}: {d.get('why', '')}."
 
 
 def describe(entry):
@@ -24,9 +75,11 @@ def describe(entry):
         "closed": ("Case closed", d.get("text", "")),
         "linked_pupil": ("Linked to pupil",
                          f"{d.get('name', '')} {('(' + d['year_group'] + ')') if d.get('year_group') else ''}".strip()),
-        "escalated": (f"Escalated to {ROLE_NAMES.get(d.get('to'), d.get('to', ''))}: "
-                      "not acknowledged in time", ""),
     }
+    if kind in ("escalated", "escalation_nobody"):
+        return _escalation(kind, d)
+    if kind in ("email_sent", "email_failed", "email_not_sent", "email_cancelled"):
+        return _email(kind, d)
     if kind in ("escalation_email", "escalation_email_failed"):
         who = ROLE_NAMES.get(d.get("to"), d.get("to", ""))
         if kind == "escalation_email":

@@ -97,7 +97,9 @@ def status_command():
 
 def init_app(app):
     from . import cli_audit, cli_content, cli_escalation, cli_kiosks, cli_symbols, cli_users
+    from . import cli_doctor
     for command in (check_content_command, speech_group):
         app.cli.add_command(command)
-    for module in (cli_users, cli_kiosks, cli_escalation, cli_audit, cli_symbols, cli_content):
+    for module in (cli_users, cli_kiosks, cli_escalation, cli_audit, cli_symbols, cli_content,
+                   cli_doctor):
         module.register(app)

@@ -6,8 +6,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from . import audit
-from .db import get_db
+from . import audit, doctor
+from .db import get_db, writing
+from .kiosks import CLI_ACTOR
 
 
 @click.group("audit", cls=AppGroup)
@@ -35,6 +36,9 @@ def backup_command(target):
     The copy holds every report: keep it as safely as the server itself."""
     if target.exists():
         raise click.ClickException(f"{target} already exists: choose a new file name")
+    if not target.parent.is_dir():
+        raise click.ClickException(f"there is no folder {target.parent}: make it first "
+                                   f"(mkdir -p {target.parent})")
     source = sqlite3.connect(current_app.config["DATABASE"])
     copy = sqlite3.connect(target)
     try:
@@ -43,7 +47,17 @@ def backup_command(target):
         copy.close()
         source.close()
     target.chmod(0o600)
+    _record(target.resolve(), target.stat().st_size)
     click.echo(f"Backed up to {target} ({target.stat().st_size // 1024} KB).")
+
+
+def _record(path, size):
+    """Keep when, where and how big, for the doctor; and say in the audit log a copy was made."""
+    db, now = get_db(), current_app.config["CLOCK"]()
+    with writing(db):
+        doctor.record_backup(db, path, size, now)
+        audit.record(db, "database.backed_up", at=now, actor=CLI_ACTOR, target=str(path),
+                     detail={"size": size})
 
 
 def register(app):

@@ -66,6 +66,7 @@ class Rule:
     any: tuple = ()
     words: tuple = ()
     setting: str = ""
+    phrases: tuple = ()  # words normalised for matching (triage.compile_rules)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,8 @@ def load_content(content_dir, symbols):
         content.languages = load_languages(content_dir / "translations", content)
     except TranslationError as exc:
         raise ContentError(str(exc)) from None
-    content.rules = _with_translated_words(content.rules, content.languages)
+    from .triage import compile_rules  # triage imports LEVELS from this module
+    content.rules = compile_rules(_with_translated_words(content.rules, content.languages))
     return content
 
 

@@ -1,6 +1,8 @@
 """The database: one sqlite-utils connection per request, schema by migrations."""
 import contextlib
+import os
 import sqlite3
+import threading
 
 import click
 import sqlite_utils
@@ -8,10 +10,31 @@ from flask import current_app, g
 from flask.cli import with_appcontext
 
 
+# How long a write waits for the lock before it gives up: long enough that a burst of
+# kiosks (or a backup, or a command line change) is waited out, not refused.
+BUSY_SECONDS = 30
+_write_locks = {}  # database file -> the lock this process's writers queue on
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path):
+    """The one lock per database file that this process's writers take in turn."""
+    if path in ("", ":memory:"):
+        return threading.RLock()  # a private database: nobody to queue with
+    with _write_locks_guard:
+        lock = _write_locks.get(path)
+        if lock is None:  # the same file under another name shares the lock
+            lock = _write_locks.setdefault(os.path.realpath(path), threading.RLock())
+            _write_locks[path] = lock
+        return lock
+
+
 def connect(path):
     """Open the database the way every part of the app needs it."""
-    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    path = str(path)
+    conn = sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False)
     db = sqlite_utils.Database(conn)
+    db.write_lock = _write_lock(path)
     db.enable_wal()
     # FULL: a pupil is told "sent" only after the report survives a power cut.
     db.execute("PRAGMA synchronous=FULL")
@@ -30,13 +53,24 @@ def writing(db):
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    # Writers in this process queue on a lock and are woken the moment it is free;
+    # SQLite's own busy wait polls with growing sleeps (up to 100 ms), which starves
+    # some writers and idles the disk when many kiosks send at once. Other processes
+    # (commands, backups) are still waited for by the busy timeout of BEGIN IMMEDIATE.
+    lock = getattr(db, "write_lock", None)  # None: a connection not made by connect()
+    if lock is not None and not lock.acquire(timeout=BUSY_SECONDS):
+        raise sqlite3.OperationalError(f"database is locked: waited {BUSY_SECONDS} s")
     try:
-        yield db
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.execute("COMMIT")
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.conn.rollback()  # a no-op when COMMIT itself already ended it
+            raise
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def get_db():
@@ -170,6 +204,67 @@ def _m011_kiosk_settings(db):
     db["kiosks"].add_column("settings", str)  # JSON, see kiosk_settings.py
 
 
+def _m012_help_and_outbox(db):
+    # "Get an adult": one row per request, its place and time fixed once stored; who said
+    # "I'm going" is set once. What else happened to it is in help_events (append-only).
+    db["help_requests"].create(
+        {"id": int, "kiosk_id": int, "kiosk": str, "place": str, "at": str,
+         "acknowledged_at": str, "acknowledged_by": int},
+        pk="id", not_null={"kiosk", "at"},
+        foreign_keys=[("kiosk_id", "kiosks", "id"), ("acknowledged_by", "users", "id")])
+    db["help_requests"].create_index(["kiosk_id", "at"])
+    db.execute("CREATE TRIGGER help_requests_record_fixed BEFORE UPDATE OF kiosk_id, kiosk, "
+               "place, at ON help_requests "
+               "BEGIN SELECT RAISE(ABORT, 'a stored help request cannot be changed'); END")
+    db.execute("CREATE TRIGGER help_requests_acknowledged_once BEFORE UPDATE OF "
+               "acknowledged_at, acknowledged_by ON help_requests "
+               "WHEN OLD.acknowledged_at IS NOT NULL "
+               "BEGIN SELECT RAISE(ABORT, 'a help request is acknowledged once'); END")
+    db.execute("CREATE TRIGGER help_requests_no_delete BEFORE DELETE ON help_requests "
+               "BEGIN SELECT RAISE(ABORT, 'a stored help request cannot be deleted'); END")
+    db["help_events"].create(
+        {"id": int, "help_id": int, "at": str, "kind": str, "by_user": int, "detail": str},
+        pk="id", foreign_keys=[("help_id", "help_requests", "id")])
+    db["help_events"].create_index(["help_id"])
+    _append_only(db, "help_events")
+    # Email waiting to go (outbox.py). A message's key, recipient and words never change;
+    # only how delivery went (attempts, next try, sent, last error, cancelled) moves on.
+    db["outbox"].create(
+        {"id": int, "key": str, "about": str, "report_id": int, "help_id": int,
+         "purpose": str, "step": int, "recipient": str, "recipient_name": str,
+         "subject": str, "body": str, "created_at": str, "attempts": int,
+         "next_try_at": str, "sent_at": str, "last_error": str, "cancelled_at": str},
+        pk="id", not_null={"key", "about", "purpose", "recipient", "subject", "body",
+                           "created_at", "next_try_at"},
+        defaults={"attempts": 0, "last_error": "", "recipient_name": ""})
+    db["outbox"].create_index(["key"], unique=True)  # a message is queued once, ever
+    db["outbox"].create_index(["sent_at", "next_try_at"])
+    db["outbox"].create_index(["report_id"])
+    db["outbox"].create_index(["help_id"])
+    db.execute("CREATE TRIGGER outbox_message_fixed BEFORE UPDATE OF key, about, report_id, "
+               "help_id, purpose, step, recipient, subject, body, created_at ON outbox "
+               "BEGIN SELECT RAISE(ABORT, 'a queued email cannot be changed'); END")
+    db.execute("CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox "
+               "BEGIN SELECT RAISE(ABORT, 'outbox keeps every message'); END")
+    # Reports stored before email on arrival existed are not emailed now.
+    db.execute("INSERT OR REPLACE INTO settings (key, value) "
+               "SELECT 'outbox.arrivals_after_report', COALESCE(MAX(id), 0) FROM reports")
+
+
+def _m013_alert_screens(db):
+    # Browsers that keep sounding content-free alerts after their login ends
+    # (notify/screens.py): only each token's hash is kept.
+    db["alert_screens"].create(
+        {"id": int, "token_hash": str, "user_id": int, "session_id": int, "created_at": str,
+         "ended_at": str, "ended_why": str},
+        pk="id", not_null={"token_hash", "user_id", "created_at"},
+        defaults={"ended_at": "", "ended_why": ""},
+        foreign_keys=[("user_id", "users", "id")])
+    db["alert_screens"].create_index(["token_hash"], unique=True)
+    db["alert_screens"].create_index(["user_id"])
+    # A dashboard's first page reads each open report's latest escalation.
+    db["notifications"].create_index(["kind", "report_id"])
+
 def _append_only(db, table):
     for action in ("UPDATE", "DELETE"):
         db.execute(
@@ -182,6 +277,8 @@ MIGRATIONS = [
     _m001_reports, _m002_report_events, _m003_notifications, _m004_users,
     _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
     _m009_kiosks, _m010_cases, _m011_kiosk_settings,
+    _m012_help_and_outbox,
+    _m013_alert_screens,
 ]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, notify
+from . import audit
 from .db import writing
 
 # No 0/O, 1/I/L or U/V: a code read off a screen is typed right on an iPad.
@@ -22,7 +22,6 @@ MAX_NAME, MAX_PLACE = 60, 80
 PIN = re.compile(r"^[0-9]{6,12}$")
 PIN_SETTING = "staff_pin_hash"
 CLI_ACTOR = "server command line"
-HELP_QUIET_SECONDS = 30  # repeated "Get an adult" presses on one kiosk tell staff once
 
 
 class KioskError(ValueError):
@@ -252,17 +251,3 @@ def _pin_outcome(db, kiosk, right, now, attempts, lock_minutes, ip):
     audit.record(db, "kiosk.pin_failed", **log, detail={
         "name": kiosk["name"], "failures": failures, "attempts_left": attempts - failures})
     return PinResult("wrong", attempts_left=attempts - failures)
-
-
-def ask_for_help(db, kiosk, now, quiet_seconds=HELP_QUIET_SECONDS):
-    """Record a "Get an adult" notification, unless this kiosk sent one moments ago (None)."""
-    with writing(db):
-        last = next(db.query(
-            "SELECT at FROM notifications WHERE kind = 'kiosk.help' "
-            "AND json_extract(payload, '$.kiosk') = ? ORDER BY id DESC LIMIT 1",
-            [kiosk["name"]]), None)
-        if last and now - _at(last["at"]) < timedelta(seconds=quiet_seconds):
-            return None
-        return notify.record(db, "kiosk.help", None, {
-            "at": now.isoformat(), "kiosk": kiosk["name"], "place": kiosk["place"]},
-            now.isoformat())

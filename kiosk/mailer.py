@@ -1,4 +1,7 @@
-"""Plain-text email through the school's own SMTP server (config SMTP; None: no email)."""
+"""Plain-text email through the school's own SMTP server (config SMTP; None: no email).
+
+What is sent, to whom and when is the outbox's business (outbox.py); this module only
+talks to the server and turns its failures into plain reasons."""
 import smtplib
 import socket
 import ssl
@@ -80,6 +83,39 @@ class Mailer:
             raise MailError(f"the SMTP server at {self.server} refused "
                             f"{', '.join(refused)}", sent)
         return sent
+
+    def deliver(self, messages):
+        """Send each message over one connection; for each, "" once sent, or why not.
+
+        Unlike send, a refused message does not hide how the others went: the outbox
+        retries only the ones that did not go."""
+        problem = self.problem()
+        if problem:
+            return [problem] * len(messages)
+        results = []
+        try:
+            with self._connect() as smtp:
+                for msg in messages:
+                    results.append(self._one(smtp, msg))
+        except MailError as exc:
+            reason = str(exc)
+        except Exception as exc:  # smtplib raises several unrelated types
+            reason = self._reason(exc, 0)
+        else:
+            return results
+        return results + [reason] * (len(messages) - len(results))
+
+    def _one(self, smtp, msg):
+        """Send one message on an open connection: "" or why the server would not take it."""
+        try:
+            smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused:
+            return f"the SMTP server at {self.server} refused {msg['To']}"
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # closing the connection: nothing more will go
+                raise
+            return self._reason(exc, 0)
+        return ""
 
     def _port(self):
         default = 465 if self.settings.get("ssl") else 25

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from . import notify
 from .content import ANSWER_KINDS
+from .db import writing
 from .schoolday import due_time_for
 from .triage import triage
 
@@ -121,7 +122,10 @@ def choices_as_seen(content, answers, language="en"):
 
 
 def summary(report):
-    """The fields a dashboard row shows: no pupil words and no name."""
+    """The fields a dashboard row shows: no pupil words and no name.
+
+    People and kiosks are given by id (the dashboard holds their names and places), so
+    a row made from a fresh report and one made from a stored row say the same."""
     choices = json.loads(report["choices"])
     return {
         "id": report["id"], "created_at": report["created_at"], "urgency": report["urgency"],
@@ -129,7 +133,9 @@ def summary(report):
         "status": report["status"], "source": report["source"],
         "what": [c["label"] for c in choices if c["page"].startswith("what")],
         "named": bool(report["name"]), "has_words": bool(report["words"]),
-        "kiosk": report["kiosk"],
+        "kiosk": report["kiosk"], "kiosk_id": report.get("kiosk_id"),
+        "reported_by": report.get("reported_by"), "owner_id": report.get("owner_id"),
+        "merged_into": report.get("merged_into"), "closed_at": report.get("closed_at"),
     }
 
 
@@ -139,29 +145,42 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
 
     kiosk: the sending kiosk's row; reported_by and happened: the staff member who logged
     a concern a pupil told them, and when they say it happened."""
-    with db.atomic():
+    existing = find_by_client_id(db, submission.client_id)
+    if existing:
+        return existing, None  # a retried send: already safe, tell nobody twice
+    # Triage and the row are worked out before the write lock, so writers wait only
+    # for each other's inserts, not for each other's rule matching.
+    row = _report_row(content, submission, now, school, settings, source, kiosk,
+                      reported_by, happened)
+    with writing(db):
+        # Checked again under the lock: the same send may have raced in from a retry.
         existing = find_by_client_id(db, submission.client_id)
         if existing:
-            return existing, None  # a retried send: already safe, tell nobody twice
-        result = triage(content.rules, submission.answers, submission.words, settings)
-        row = {
-            "client_id": submission.client_id, "created_at": now.isoformat(),
-            "source": source, "kiosk": kiosk["name"] if kiosk else "",
-            "kiosk_id": kiosk["id"] if kiosk else None, "language": submission.language,
-            "urgency": result.level, "reasons": json.dumps(result.reasons),
-            "due_at": due_time_for(now, result.level, school).isoformat(),
-            "choices": json.dumps(choices_as_seen(content, submission.answers,
-                                                  submission.language)),
-            "words": submission.words, "words_source": submission.words_source,
-            "name": submission.name, "status": "new",
-            "reported_by": reported_by, "happened": happened,
-        }
+            return existing, None
         reports = db["reports"]  # last_pk lives on this Table object only
         reports.insert(row)
         report = dict(row, id=reports.last_pk)
         notification = notify.record(db, "report.new", report["id"], summary(report),
                                      now.isoformat())
     return report, notification
+
+
+def _report_row(content, submission, now, school, settings, source, kiosk, reported_by,
+                happened):
+    """The reports row for a submission, urgency and due time decided."""
+    result = triage(content.rules, submission.answers, submission.words, settings)
+    return {
+        "client_id": submission.client_id, "created_at": now.isoformat(),
+        "source": source, "kiosk": kiosk["name"] if kiosk else "",
+        "kiosk_id": kiosk["id"] if kiosk else None, "language": submission.language,
+        "urgency": result.level, "reasons": json.dumps(result.reasons),
+        "due_at": due_time_for(now, result.level, school).isoformat(),
+        "choices": json.dumps(choices_as_seen(content, submission.answers,
+                                              submission.language)),
+        "words": submission.words, "words_source": submission.words_source,
+        "name": submission.name, "status": "new",
+        "reported_by": reported_by, "happened": happened,
+    }
 
 
 def find_by_client_id(db, client_id):
@@ -172,11 +191,40 @@ def get_report(db, report_id):
     return next(db.query("SELECT * FROM reports WHERE id = ?", [report_id]), None)
 
 
-def open_reports(db, limit=200):
-    """Reports for the dashboard: unacknowledged first, urgent first, newest first."""
+FINISHED = ("closed", "merged")  # cases that leave the dashboard's open list
+
+
+def open_reports(db):
+    """Every case still open, for the dashboard: unacknowledged first, urgent first,
+    newest first. All of them: a list that stops part-way hides reports."""
     return list(db.query(
-        "SELECT * FROM reports ORDER BY status = 'new' DESC, urgency = 'urgent' DESC, "
-        "created_at DESC LIMIT ?", [limit]))
+        "SELECT * FROM reports WHERE status NOT IN (?, ?) ORDER BY status = 'new' DESC, "
+        "urgency = 'urgent' DESC, created_at DESC, id DESC", FINISHED))
+
+
+def _like(text):
+    """A LIKE pattern that matches the text anywhere, taking % and _ literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def closed_reports(db, query="", page=1, per_page=50):
+    """(one page of closed and merged cases, most recently finished first; how many match).
+
+    `query` matches a case number, or text in its kiosk, reasons, choices, the pupil's
+    words or name, or the name of the pupil it is linked to."""
+    where, args = "r.status IN (?, ?)", list(FINISHED)
+    query = (query or "").strip()
+    if query:
+        fields = ("r.kiosk", "r.reasons", "r.choices", "r.words", "r.name", "p.name")
+        matches = " OR ".join(f"{field} LIKE ? ESCAPE '\\'" for field in fields)
+        where += f" AND (r.id = ? OR {matches})"
+        args += [int(query) if query.isdigit() else -1] + [_like(query)] * len(fields)
+    base = f"FROM reports r LEFT JOIN pupils p ON p.id = r.pupil_id WHERE {where}"
+    total = db.execute(f"SELECT count(*) {base}", args).fetchone()[0]
+    rows = list(db.query(f"SELECT r.* {base} ORDER BY COALESCE(r.closed_at, r.created_at) "
+                         "DESC, r.id DESC LIMIT ? OFFSET ?",
+                         args + [per_page, (max(page, 1) - 1) * per_page]))
+    return rows, total
 
 
 def events_for(db, report_id):

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from .db import writing
+from .notify import screens
 
 
 def _hash(token):
@@ -76,6 +77,8 @@ def end_all(db, user_id, now, why):
         cursor = db.execute(
             "UPDATE staff_sessions SET ended_at = ?, ended_why = ? "
             "WHERE user_id = ? AND ended_at = ''", [_iso(now), why, user_id])
+        # Everywhere includes the browsers still showing content-free alerts.
+        screens.end_for_user(db, user_id, now, why)
     return cursor.rowcount
 
 

@@ -1,4 +1,5 @@
 """Decide how soon a report must be seen, from the rules in content/urgency.toml."""
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,6 +32,16 @@ def _normalise(text):
     return " " + " ".join(re.findall(r"[\w'\-]+", bare)) + " "
 
 
+def phrases_for(words):
+    """A rule's phrases normalised like a pupil's words, each padded to match whole words."""
+    return tuple(dict.fromkeys(f" {_normalise(w).strip()} " for w in words))
+
+
+def compile_rules(rules):
+    """The rules with their phrases normalised once, when content loads, not per report."""
+    return [dataclasses.replace(rule, phrases=phrases_for(rule.words)) for rule in rules]
+
+
 def rule_matches(rule, chosen, words, settings):
     """True when every condition the rule sets holds for this report."""
     if rule.setting and not settings.get(rule.setting):
@@ -39,8 +50,11 @@ def rule_matches(rule, chosen, words, settings):
         return False
     if rule.any and not any(ref in chosen for ref in rule.any):
         return False
-    if rule.words and not any(f" {_normalise(w).strip()} " in words for w in rule.words):
-        return False
+    if rule.words:
+        # Rules made without compile_rules still match, only more slowly.
+        phrases = rule.phrases if rule.phrases else phrases_for(rule.words)
+        if not any(phrase in words for phrase in phrases):
+            return False
     return True
 
 

@@ -1,23 +1,23 @@
 """The escalation ladder on a moved clock, with email through a real local SMTP server."""
-import email
 import json
 import re
-import socket
 import threading
 from datetime import datetime, timezone
-from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from kiosk import DEFAULT_SCHOOL_DAY, audit, escalation
+from kiosk.extensions import socketio
 from kiosk.mailer import Mailer, MailError
 from kiosk.reports import acknowledge, find_by_client_id
 from kiosk.schoolday import SchoolDay
+from kiosk.staff.help import readers_watching
 from kiosk.users import create_user
 
-from helpers import a_report
+from helpers import a_report, log_in
+from smtp_inbox import Inbox, Server, free_port, smtp
 
 PASSWORD = "a long test password"
 DEPUTIES = ["deputy.one@school.example", "deputy.two@school.example"]
@@ -25,6 +25,7 @@ HEAD = "head@school.example"
 BASE_URL = "https://kiosk.school.example"
 SCHOOL = "Hillside Primary"
 WORDS = "he said send pics and meet him at the park"
+NOT_ACKNOWLEDGED = "not acknowledged"  # in every escalation email's subject
 
 
 def at(day, hour, minute=0):
@@ -32,40 +33,13 @@ def at(day, hour, minute=0):
     return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """An SMTP handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def recipients(self):
-        return [to for tos, _ in self.messages for to in tos]
-
-
 @pytest.fixture
 def inbox():
     box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
+    server = Server(box).start()
+    box.port = server.port
     yield box
-    controller.stop()
-
-
-def smtp(port, **more):
-    return {"host": "127.0.0.1", "port": port, "from": "kiosk@school.example",
-            "timeout": 5, **more}
+    server.stop()
 
 
 @pytest.fixture
@@ -78,9 +52,9 @@ def mail(app, inbox):
 @pytest.fixture
 def team(db, dsl):
     """The DSL, two deputies, the head, and a former deputy whose account is off."""
-    for address in DEPUTIES:
-        create_user(db, address, PASSWORD, "deputy")
-    create_user(db, HEAD, PASSWORD, "head")
+    create_user(db, DEPUTIES[0], PASSWORD, "deputy", name="Dee Puty")
+    create_user(db, DEPUTIES[1], PASSWORD, "deputy")
+    create_user(db, HEAD, PASSWORD, "head", name="Hal Head")
     former = create_user(db, "former.deputy@school.example", PASSWORD, "deputy")
     db["users"].update(former["id"], {"active": 0})
 
@@ -97,48 +71,78 @@ def send(client, db, clock, when, more=None, **answers):
 URGENT = {"safe": ["no"]}
 
 
-def check(app, db, clock, when):
+def check(app, db, clock, when, watching=()):
     clock.now = when
-    return escalation.check(app, db)
+    return escalation.check(app, db, watching)
 
 
-def events(db, report_id):
+def events(db, report_id, *kinds):
     return [(row["kind"], json.loads(row["detail"] or "{}")) for row in db.query(
-        "SELECT kind, detail FROM report_events WHERE report_id = ? ORDER BY id", [report_id])]
+        "SELECT kind, detail FROM report_events WHERE report_id = ? ORDER BY id", [report_id])
+        if not kinds or row["kind"] in kinds]
+
+
+def steps(db, report_id):
+    """(kind, role, who was told) for each step of the ladder taken for the report."""
+    return [(kind, d["to"], d["told"]) for kind, d in events(
+        db, report_id, "escalated", "escalation_nobody")]
+
+
+def notifications(sock):
+    """The notifications a dashboard's socket was pushed since the last look."""
+    return [m["args"][0] for m in sock.get_received("/staff") if m["name"] == "notification"]
 
 
 def escalated_to(db, report_id):
-    return [detail["to"] for kind, detail in events(db, report_id) if kind == "escalated"]
+    return [role for _, role, _ in steps(db, report_id)]
 
 
 def test_urgent_report_goes_to_deputies_then_head_once_each(app, client, db, clock, team, mail):
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     assert report["due_at"] == at(18, 10, 40).isoformat()
     assert check(app, db, clock, at(18, 10, 39)) == []
-    assert mail.messages == []
+    assert mail.recipients(NOT_ACKNOWLEDGED) == []  # the DSL team's arrival email only
 
     done = check(app, db, clock, at(18, 10, 40))
-    assert [(d["to"], d["step"], d["emailed"]) for d in done] == [("deputy", 1, 2)]
-    assert sorted(mail.recipients()) == DEPUTIES  # not the DSL, the head or the former deputy
+    assert [(d["to"], d["step"], d["told"], d["sent"]) for d in done] == [
+        ("deputy", 1, ["Dee Puty", DEPUTIES[1]], 2)]
+    # Not the DSL, the head or the former deputy.
+    assert sorted(mail.recipients(NOT_ACKNOWLEDGED)) == DEPUTIES
     assert check(app, db, clock, at(18, 10, 45)) == []
 
     assert [d["to"] for d in check(app, db, clock, at(18, 10, 50))] == ["head"]
-    assert mail.recipients()[2:] == [HEAD]
+    assert mail.recipients(NOT_ACKNOWLEDGED)[2:] == [HEAD]
     for later in (at(18, 10, 50), at(18, 11, 30), at(19, 9)):
         assert check(app, db, clock, later) == []
-    assert len(mail.messages) == 3
+    assert len(mail.with_subject(NOT_ACKNOWLEDGED)) == 3
 
-    assert events(db, report["id"]) == [
-        ("escalated", {"to": "deputy", "step": 1, "due_at": report["due_at"], "email_to": 2}),
-        ("escalation_email", {"to": "deputy", "step": 1, "sent": 2}),
-        ("escalated", {"to": "head", "step": 2, "due_at": report["due_at"], "email_to": 1}),
-        ("escalation_email", {"to": "head", "step": 2, "sent": 1}),
-    ]
+    first, second = events(db, report["id"], "escalated")
+    assert first[1] == {"to": "deputy", "step": 1, "due_at": report["due_at"],
+                        "told": ["Dee Puty", DEPUTIES[1]], "emailed": DEPUTIES,
+                        "dashboards": [], "watching": [], "email": "on", "nobody": False}
+    assert (second[1]["to"], second[1]["told"], second[1]["emailed"]) == (
+        "head", ["Hal Head"], [HEAD])
+    sent = [(d["purpose"], d["step"], d["to"]) for _, d in events(db, report["id"], "email_sent")]
+    assert sent[1:] == [("escalation", 1, DEPUTIES), ("escalation", 2, [HEAD])]
     entries = list(db.query("SELECT * FROM audit WHERE action = 'case.escalated' ORDER BY id"))
     assert [(e["actor"], e["target"], json.loads(e["detail"])) for e in entries] == [
-        ("escalation ladder", f"report:{report['id']}", {"to": "deputy"}),
-        ("escalation ladder", f"report:{report['id']}", {"to": "head"})]
+        ("escalation ladder", f"report:{report['id']}", {"to": "deputy", "told": 2,
+                                                         "nobody": False}),
+        ("escalation ladder", f"report:{report['id']}", {"to": "head", "told": 1,
+                                                         "nobody": False})]
     assert audit.verify(db).ok
+
+
+def test_the_case_page_says_who_was_told_and_how(app, client, db, clock, team, mail,
+                                                 staff_client):
+    report = send(client, db, clock, at(18, 10, 30), **URGENT)
+    check(app, db, clock, at(18, 10, 40))
+    page = staff_client.get(f"/staff/reports/{report['id']}").get_data(as_text=True)
+    assert "Escalated to Deputy DSL (step 1): not acknowledged in time" in page
+    assert (f"Told: Dee Puty, {DEPUTIES[1]}; by email: {DEPUTIES[0]}, {DEPUTIES[1]}; "
+            "on an open dashboard: nobody.") in page
+    assert "Email for escalation step 1 sent to 2" in page
+    assert "Email on arrival sent to 4" in page
 
 
 def test_acknowledged_report_goes_no_further(app, client, db, clock, team, dsl, mail):
@@ -148,7 +152,7 @@ def test_acknowledged_report_goes_no_further(app, client, db, clock, team, dsl, 
     assert check(app, db, clock, at(18, 10, 50)) == []
     assert check(app, db, clock, at(18, 12)) == []
     assert escalated_to(db, report["id"]) == ["deputy"]
-    assert HEAD not in mail.recipients()
+    assert HEAD not in mail.recipients(NOT_ACKNOWLEDGED)
 
 
 def test_steps_missed_while_the_server_was_down_are_taken_in_order(app, client, db, clock,
@@ -156,7 +160,7 @@ def test_steps_missed_while_the_server_was_down_are_taken_in_order(app, client, 
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     done = check(app, db, clock, at(18, 13))
     assert [d["to"] for d in done] == ["deputy", "head"]
-    assert mail.recipients() == DEPUTIES + [HEAD]
+    assert mail.recipients(NOT_ACKNOWLEDGED) == DEPUTIES + [HEAD]
     assert check(app, db, clock, at(18, 13, 1)) == []
     assert escalated_to(db, report["id"]) == ["deputy", "head"]
 
@@ -169,7 +173,7 @@ def test_same_day_report_after_hours_on_friday_waits_for_monday(app, client, db,
     for quiet in (at(20, 16, 1), at(20, 23, 59), at(21, 9), at(21, 15, 30), at(22, 9, 30),
                   at(22, 15), at(23, 8, 59)):
         assert check(app, db, clock, quiet) == [], quiet
-    assert mail.messages == []
+    assert mail.messages == []  # not urgent: no email on arrival either
     assert [d["to"] for d in check(app, db, clock, at(23, 9))] == ["deputy"]
     assert check(app, db, clock, at(23, 9, 29)) == []
     assert [d["to"] for d in check(app, db, clock, at(23, 9, 30))] == ["head"]
@@ -196,17 +200,18 @@ def test_urgent_report_at_night_on_a_weekend_does_not_wait_for_school(app, clien
     assert check(app, db, clock, at(21, 2, 9)) == []
     assert [d["to"] for d in check(app, db, clock, at(21, 2, 10))] == ["deputy"]
     assert [d["to"] for d in check(app, db, clock, at(21, 2, 20))] == ["head"]
-    assert mail.recipients() == DEPUTIES + [HEAD]
+    assert mail.recipients(NOT_ACKNOWLEDGED) == DEPUTIES + [HEAD]
     assert escalated_to(db, report["id"]) == ["deputy", "head"]
 
 
-def test_email_has_a_link_and_the_urgency_but_nothing_the_report_says(app, client, db, clock,
-                                                                      team, mail):
+def test_emails_have_a_link_and_the_urgency_but_nothing_the_report_says(app, client, db,
+                                                                       clock, team, mail):
     report = send(client, db, clock, at(18, 10, 30), {"words": WORDS, "name": "Sam Pupil"},
                   safe=["no"], what=["pictures"], who=["adult"])
     check(app, db, clock, at(18, 10, 40))
-    assert len(mail.messages) == 2  # one to each deputy
-    tos, message = mail.messages[0]
+    escalations = mail.with_subject(NOT_ACKNOWLEDGED)
+    assert len(escalations) == 2  # one to each deputy
+    message = escalations[0]
     body = message.get_content()
     assert message["Subject"] == "Urgent safeguarding report not acknowledged"
     assert message["From"] == "kiosk@school.example" and message["To"] in DEPUTIES
@@ -220,9 +225,11 @@ def test_email_has_a_link_and_the_urgency_but_nothing_the_report_says(app, clien
     secrets += [c["label"] for c in json.loads(report["choices"])]
     secrets += json.loads(report["reasons"])
     secrets += [report["kiosk"]] if report["kiosk"] else []
-    text = message.as_string()
-    for secret in secrets:  # whole words: the "No" tile is not the "no" in "not"
-        assert not re.search(rf"\b{re.escape(secret)}\b", text, re.IGNORECASE), secret
+    assert len(mail.messages) == 6  # and four on arrival, to the DSL team
+    for _, message in mail.messages:
+        text = message.as_string()
+        for secret in secrets:  # whole words: the "No" tile is not the "no" in "not"
+            assert not re.search(rf"\b{re.escape(secret)}\b", text, re.IGNORECASE), secret
 
 
 def test_without_a_base_url_the_email_names_the_report_number(app, client, db, clock, team,
@@ -230,28 +237,99 @@ def test_without_a_base_url_the_email_names_the_report_number(app, client, db, c
     app.config.update(BASE_URL="", SCHOOL_NAME="")
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     check(app, db, clock, at(18, 10, 40))
-    body = mail.messages[0][1].get_content()
+    body = mail.with_subject(NOT_ACKNOWLEDGED)[0].get_content()
     assert f"Open the dashboard and find report number {report['id']}." in body
     assert "http" not in body
     assert body.startswith("A safeguarding report has not been acknowledged.")
 
 
-def test_smtp_nobody_listens_on_still_escalates_and_records_the_failure(app, client, db, clock,
-                                                                      team):
-    app.config["SMTP"] = smtp(free_port(), username="kiosk", password="hunter2-secret")
+def test_smtp_nobody_listens_on_still_escalates_records_the_failure_and_retries(
+        app, client, db, clock, team):
+    port = free_port()
+    app.config["SMTP"] = smtp(port, username="kiosk", password="hunter2-secret")
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     done = check(app, db, clock, at(18, 10, 40))
-    assert [(d["to"], d["emailed"]) for d in done] == [("deputy", 0)]
+    assert [(d["to"], d["sent"]) for d in done] == [("deputy", 0)]
     assert "could not connect to 127.0.0.1" in done[0]["email_error"]
-    (_, step), (kind, failure) = events(db, report["id"])
-    assert step["to"] == "deputy" and kind == "escalation_email_failed"
-    assert failure["sent"] == 0 and failure["of"] == 2
+    assert steps(db, report["id"]) == [("escalated", "deputy", ["Dee Puty", DEPUTIES[1]])]
+    (_, failure), = [e for e in events(db, report["id"], "email_failed")
+                     if e[1]["purpose"] == "escalation"]
+    assert failure["to"] == DEPUTIES and failure["attempts"] == 1
     assert failure["error"] == done[0]["email_error"]
-    assert "hunter2" not in failure["error"]
+    assert failure["next_try_at"] == "2026-11-18T10:40:30+00:00"  # 30 s later
+    assert "hunter2" not in json.dumps(events(db, report["id"]))
     notification = next(db.query("SELECT * FROM notifications WHERE kind = 'report.escalated'"))
     assert notification["report_id"] == report["id"]
     assert check(app, db, clock, at(18, 10, 41)) == []  # the step is not taken again
+
+    # The server comes up on that port: the email is retried and goes, once.
+    box = Inbox()
+    server = Server(box, port).start()
+    app.config["SMTP"] = smtp(port)
+    try:
+        check(app, db, clock, at(18, 10, 45))
+    finally:
+        server.stop()
+    assert sorted(box.recipients(NOT_ACKNOWLEDGED)) == DEPUTIES
     assert audit.verify(db).ok
+
+
+def test_a_step_with_nobody_to_tell_says_so_and_the_next_follows_at_once(app, client, db,
+                                                                        clock, dsl, mail):
+    """The first-time set-up: a DSL and a head, no deputy account."""
+    create_user(db, HEAD, PASSWORD, "head", name="Hal Head")
+    report = send(client, db, clock, at(18, 10, 30), **URGENT)
+    done = check(app, db, clock, at(18, 10, 40))  # the head's step would be at 10:50
+    assert [(d["to"], d["nobody"], d["told"]) for d in done] == [
+        ("deputy", True, []), ("head", False, ["Hal Head"])]
+    assert done[0]["why"] == "no active account has the role Deputy DSL"
+    assert steps(db, report["id"]) == [("escalation_nobody", "deputy", []),
+                                       ("escalated", "head", ["Hal Head"])]
+    assert mail.recipients(NOT_ACKNOWLEDGED) == [HEAD]
+    pushed = [json.loads(row["payload"]) for row in db.query(
+        "SELECT payload FROM notifications WHERE kind = 'report.escalated' ORDER BY id")]
+    assert [(p["escalated_to"], p["nobody"], p["told"]) for p in pushed] == [
+        ("deputy", True, []), ("head", False, ["Hal Head"])]
+    assert check(app, db, clock, at(18, 10, 50)) == []
+
+
+def test_no_deputy_no_smtp_no_dashboard_is_never_recorded_as_escalated(app, client, db, clock,
+                                                                      dsl, staff_client):
+    """The README's first-time set-up: before, this was "Escalated to Deputy DSL"."""
+    create_user(db, HEAD, PASSWORD, "head")
+    assert app.config["SMTP"] is None
+    report = send(client, db, clock, at(18, 10, 30), **URGENT)
+    done = check(app, db, clock, at(18, 10, 40))
+    assert [(d["to"], d["nobody"], d["emailed"]) for d in done] == [
+        ("deputy", True, None), ("head", True, None)]
+    assert done[1]["why"] == "email is not set up and no Head teacher has a dashboard open"
+    assert [kind for kind, _, _ in steps(db, report["id"])] == ["escalation_nobody"] * 2
+    page = staff_client.get(f"/staff/reports/{report['id']}").get_data(as_text=True)
+    assert "Escalated to" not in page
+    assert "NOBODY TO TELL at escalation step 1 (Deputy DSL)" in page
+    assert "NOBODY TO TELL at escalation step 2 (Head teacher)" in page
+    assert "Nobody emailed on arrival" in page
+
+
+def test_an_open_dashboard_counts_as_told_and_is_named(app, client, db, clock, dsl):
+    """No email: the deputy is told only because their dashboard is open, and it says so."""
+    deputy = create_user(db, DEPUTIES[0], PASSWORD, "deputy", name="Dee Puty")
+    browser = app.test_client()
+    assert log_in(browser, DEPUTIES[0], PASSWORD).status_code == 302
+    sock = socketio.test_client(app, namespace="/staff", flask_test_client=browser)
+    try:
+        assert sock.is_connected("/staff")
+        report = send(client, db, clock, at(18, 10, 30), **URGENT)
+        done = check(app, db, clock, at(18, 10, 40), readers_watching(db))
+        pushed = notifications(sock)
+    finally:
+        sock.disconnect(namespace="/staff")
+    assert [(d["to"], d["told"], d["nobody"]) for d in done] == [("deputy", ["Dee Puty"], False)]
+    (_, detail), = events(db, report["id"], "escalated")
+    assert (detail["dashboards"], detail["emailed"], detail["email"]) == (
+        ["Dee Puty"], [], "not set up")
+    assert deputy["id"] and pushed[-1]["kind"] == "report.escalated"
+    assert pushed[-1]["payload"]["told"] == ["Dee Puty"]
 
 
 def test_a_step_nobody_can_be_emailed_for_says_so(app, client, db, clock, team, mail):
@@ -259,11 +337,11 @@ def test_a_step_nobody_can_be_emailed_for_says_so(app, client, db, clock, team, 
     db["users"].update(head["id"], {"active": 0})
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     done = check(app, db, clock, at(18, 10, 50))
-    assert [(d["to"], d["emailed"]) for d in done] == [("deputy", 2), ("head", 0)]
-    assert events(db, report["id"])[-2:] == [
-        ("escalated", {"to": "head", "step": 2, "due_at": report["due_at"], "email_to": 0}),
-        ("escalation_email_failed", {"to": "head", "step": 2, "sent": 0, "of": 0,
-                                     "error": "no active account has the role Head teacher"})]
+    assert [(d["to"], d["sent"], d["nobody"]) for d in done] == [
+        ("deputy", 2, False), ("head", 0, True)]
+    kind, detail = events(db, report["id"], "escalated", "escalation_nobody")[-1]
+    assert kind == "escalation_nobody" and detail["to"] == "head" and detail["told"] == []
+    assert detail["why"] == "no active account has the role Head teacher"
     assert HEAD not in mail.recipients()
 
 
@@ -278,10 +356,12 @@ def test_a_refused_login_is_a_plain_reason_without_the_password(inbox):
         mailer = Mailer(smtp(controller.port, username="kiosk", password="hunter2-secret"))
         with pytest.raises(MailError) as caught:
             mailer.send([mailer.message(HEAD, "Subject", "Body")])
+        results = mailer.deliver([mailer.message(HEAD, "Subject", "Body")])
     finally:
         controller.stop()
     assert "refused the login for 'kiosk'" in str(caught.value)
     assert "hunter2" not in str(caught.value) and caught.value.sent == 0
+    assert results == [str(caught.value)]
     assert inbox.messages == []
 
 
@@ -298,20 +378,24 @@ def test_a_bad_smtp_setting_is_named(settings, reason):
         mailer.send([])
 
 
-def test_without_smtp_dashboards_only(app, client, db, clock, team, inbox, staff_socket):
+def test_without_smtp_the_step_is_shown_live_and_nobody_is_emailed(app, client, db, clock,
+                                                                   team, inbox, staff_socket):
+    """The DSL's dashboard is open; the deputies have none and email is off: nobody told."""
     assert app.config["SMTP"] is None
     report = send(client, db, clock, at(18, 10, 30), **URGENT)
     staff_socket.get_received("/staff")  # the new report itself
-    done = check(app, db, clock, at(18, 10, 40))
-    assert [(d["to"], d["emailed"], d["email_error"]) for d in done] == [("deputy", None, "")]
+    done = check(app, db, clock, at(18, 10, 40), readers_watching(db))
+    assert [(d["to"], d["nobody"], d["emailed"]) for d in done] == [
+        ("deputy", True, None), ("head", True, None)]
     assert inbox.messages == []
-    assert [kind for kind, _ in events(db, report["id"])] == ["escalated"]
-    assert events(db, report["id"])[0][1]["email_to"] is None
-    pushed = [m["args"][0] for m in staff_socket.get_received("/staff")]
-    assert [(n["kind"], n["report_id"]) for n in pushed] == [("report.escalated", report["id"])]
+    (_, detail), *_ = events(db, report["id"], "escalation_nobody")
+    assert detail["watching"] == ["dsl@school.example"] and detail["email"] == "not set up"
+    pushed = notifications(staff_socket)
+    assert [(n["kind"], n["report_id"]) for n in pushed] == [
+        ("report.escalated", report["id"])] * 2
     payload = pushed[0]["payload"]
-    assert (payload["escalated_to"], payload["role_name"], payload["step"]) == (
-        "deputy", "Deputy DSL", 1)
+    assert (payload["escalated_to"], payload["role_name"], payload["step"], payload["nobody"],
+            payload["told"]) == ("deputy", "Deputy DSL", 1, True, [])
     assert payload["status"] == "new" and payload["urgency"] == "urgent"
     assert "words" not in payload and "name" not in payload
 
@@ -321,9 +405,12 @@ def test_a_dashboard_gets_the_escalation_live_while_email_goes_out(app, client, 
     send(client, db, clock, at(18, 10, 30), **URGENT)
     staff_socket.get_received("/staff")
     check(app, db, clock, at(18, 10, 40))
-    pushed = [m["args"][0] for m in staff_socket.get_received("/staff")]
-    assert [n["kind"] for n in pushed] == ["report.escalated"]
-    assert len(mail.messages) == 2
+    pushed = notifications(staff_socket)
+    # Live first, then the emails (on arrival, then the step's), each as it went.
+    assert [n["kind"] for n in pushed] == ["report.escalated", "email.sent", "email.sent"]
+    assert [(n["payload"]["purpose"], n["payload"]["recipients"]) for n in pushed[1:]] == [
+        ("arrival", 4), ("escalation", 2)]
+    assert len(mail.with_subject(NOT_ACKNOWLEDGED)) == 2
 
 
 def test_merged_and_closed_reports_do_not_escalate(app, client, db, clock, team, mail):
@@ -345,9 +432,19 @@ def test_check_command_says_what_it_did(app, client, db, clock, team, mail, runn
     assert mail.messages == []
     result = runner.invoke(args=["escalation", "check"])
     assert result.exit_code == 0, result.output
-    assert (f"Report {report['id']}: escalated to Deputy DSL (step 1); emailed 2."
-            in result.output)
+    assert (f"Report {report['id']}: escalated to Deputy DSL (step 1), told Dee Puty, "
+            f"{DEPUTIES[1]}; emailed 2." in result.output)
     assert runner.invoke(args=["escalation", "check"]).output == "Nothing to escalate.\n"
+
+
+def test_check_command_says_nobody_loudly(app, client, db, clock, dsl, runner):
+    report = send(client, db, clock, at(18, 10, 30), **URGENT)
+    clock.now = at(18, 10, 40)
+    result = runner.invoke(args=["escalation", "check"])
+    assert result.exit_code == 0, result.output
+    assert (f"Report {report['id']}: NOBODY TO TELL at step 1 (Deputy DSL): no active account "
+            "has the role Deputy DSL." in result.output)
+    assert f"Report {report['id']}: NOBODY TO TELL at step 2 (Head teacher)" in result.output
 
 
 class Watching:

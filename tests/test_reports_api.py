@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from helpers import a_report
+from helpers import a_report, kiosk_device
+from kiosk import DEFAULT_SCHOOL_DAY, create_app
 
 
 def count(db, table="reports"):
@@ -132,4 +133,51 @@ def test_unexpected_error_is_plain_words(app, client, monkeypatch):
 
 def test_get_an_adult_tells_the_dashboard(client, db):
     assert client.post("/api/help").status_code == 201
-    assert next(db.query("SELECT kind FROM notifications"))["kind"] == "kiosk.help"
+    assert next(db.query("SELECT kind FROM notifications"))["kind"] == "help.new"
+
+
+# What the thank-you may promise, worked out by the server from the stored report's due
+# time: the clock is the test clock (Wednesday 18 November 2026, London, GMT).
+TOLD = [
+    ("10:30", "same-day", "today"),            # due at today's 15:00 cut-off
+    ("07:15", "same-day", "today"),            # before school: due at 09:00 this morning
+    ("16:00", "same-day", "next_school_day"),  # after the cut-off: due 09:00 tomorrow
+    ("16:00", "urgent", "today"),              # urgent: due ten minutes from now
+    ("23:55", "urgent", "next_school_day"),    # ten minutes from now is tomorrow
+]
+
+
+@pytest.mark.parametrize("at, urgency, told", TOLD)
+def test_answer_says_when_an_adult_will_talk_to_the_pupil(client, db, clock, at, urgency, told):
+    hour, minute = map(int, at.split(":"))
+    clock.now = clock.now.replace(hour=hour, minute=minute)
+    answers = {"safe": ["no"]} if urgency == "urgent" else {"safe": ["yes"], "what": ["unkind"]}
+    response = client.post("/api/reports", json=a_report(**answers))
+    assert response.status_code == 201
+    assert next(db.query("SELECT urgency FROM reports"))["urgency"] == urgency
+    assert response.json["told"] == told
+
+
+def test_friday_after_the_cut_off_is_the_next_school_day(client, clock):
+    clock.now = clock.now.replace(day=20, hour=15, minute=30)  # Friday: due Monday morning
+    assert client.post("/api/reports", json=a_report()).json["told"] == "next_school_day"
+
+
+def test_told_follows_the_school_timezone(tmp_path, monkeypatch, clock):
+    # 20:00 UTC on Wednesday is 01:00 on Thursday in Karachi: before school opens there,
+    # so the report is due at 09:00 that same local day and the pupil hears "today".
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "karachi"))
+    app = create_app({"TESTING": True, "CLOCK": clock, "VOSK_MODEL": "",
+                      "SCHOOL_DAY": dict(DEFAULT_SCHOOL_DAY, timezone="Asia/Karachi")})
+    clock.now = clock.now.replace(hour=20)
+    response = kiosk_device(app).post("/api/reports", json=a_report())
+    assert response.json["told"] == "today"
+
+
+def test_a_retry_is_told_the_same(client, clock):
+    clock.now = clock.now.replace(hour=16)
+    report = a_report()
+    first = client.post("/api/reports", json=report)
+    again = client.post("/api/reports", json=report)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json["told"] == again.json["told"] == "next_school_day"

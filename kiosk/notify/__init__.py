@@ -6,18 +6,25 @@ Socket.IO rooms; a broker over a shared queue could replace it without touching 
 """
 import json
 
-STAFF_ROOM = "staff"
+from .alerts import alert_for
+
+STAFF_ROOM = "staff"      # logged-in dashboards: every notification, as stored
+ALERTS_ROOM = "alerts"    # alert screens (no login): the content-free alert only
 STAFF_NAMESPACE = "/staff"
+PAGE = 500                # notifications in one catch-up reply
 
 
 class SocketIOBroker:
-    """Push to every dashboard connected to this process."""
+    """Push to every dashboard and alert screen connected to this process."""
 
     def __init__(self, socketio):
         self.socketio = socketio
 
     def publish(self, notification):
         self.socketio.emit("notification", notification, to=STAFF_ROOM, namespace=STAFF_NAMESPACE)
+        alert = alert_for(notification)
+        if alert is not None:
+            self.socketio.emit("alert", alert, to=ALERTS_ROOM, namespace=STAFF_NAMESPACE)
 
 
 def record(db, kind, report_id, payload, at):
@@ -35,11 +42,18 @@ def push(broker, notification):
         broker.publish(notification)
 
 
-def since(db, cursor, limit=500):
+def since(db, cursor, limit=PAGE):
     """Notifications after `cursor`, oldest first: what a returning dashboard missed."""
     rows = db.query("SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?",
                     [int(cursor), limit])
     return [dict(row, payload=json.loads(row["payload"])) for row in rows]
+
+
+def page(db, cursor, limit=PAGE):
+    """One page of catch-up after `cursor`: {"notifications", "more"}; while "more" is
+    true the dashboard asks again from the last id it got, until it has everything."""
+    found = since(db, cursor, limit + 1)
+    return {"notifications": found[:limit], "more": len(found) > limit}
 
 
 def latest_id(db):

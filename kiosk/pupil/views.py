@@ -1,7 +1,9 @@
 """Pupil routes. Nothing here returns a stored report: a kiosk can only add one."""
+from datetime import datetime
+
 from flask import abort, current_app, jsonify, render_template, request, send_file
 
-from .. import kiosk_settings, kiosks, notify
+from .. import kiosk_settings, notify, outbox
 from ..db import get_db
 from ..reports import MAX_NAME, MAX_WORDS, BadReport, parse_submission, store_report
 from ..services import services
@@ -101,16 +103,15 @@ def send_report():
     report, notification = store_report(get_db(), svc.content, submission, now, svc.school,
                                          current_app.config["SCHOOL_SETTINGS"], kiosk=kiosk)
     notify.push(svc.broker, notification)
+    outbox.wake()  # an urgent report's email leaves now, not at the next look
     status = 201 if notification else 200
-    return jsonify(status="stored", reference=report["client_id"]), status
+    return jsonify(status="stored", reference=report["client_id"],
+                   told=told_when(report["due_at"], now, svc.school)), status
 
 
-@bp.post("/api/help")
-def ask_for_help():
-    """A pupil pressed "Get an adult": tell the dashboards which kiosk, nothing else is kept."""
-    kiosk = enrolled_kiosk()
-    notification = kiosks.ask_for_help(get_db(), kiosk, current_app.config["CLOCK"]())
-    if notification is None:  # pressed again moments later: staff already know
-        return jsonify(status="already sent"), 200
-    notify.push(services().broker, notification)
-    return jsonify(status="sent"), 201
+def told_when(due_at, now, school):
+    """What the thank-you may promise: "today" when the report is due on the school's
+    date today, else "next_school_day" (due the next school morning or later)."""
+    due = datetime.fromisoformat(due_at).astimezone(school.timezone)
+    return "today" if due.date() == now.astimezone(school.timezone).date() else "next_school_day"
+

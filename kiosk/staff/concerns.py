@@ -8,7 +8,7 @@ import uuid
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from .. import notify
+from .. import notify, outbox
 from ..content import ANSWER_KINDS
 from ..db import get_db, writing
 from ..reports import BadReport, parse_submission, store_report
@@ -73,6 +73,7 @@ def new_concern(user):
         if notification is not None:
             log("concern.logged", f"report:{report['id']}")
     notify.push(svc.broker, notification)
+    outbox.wake()  # an urgent concern's email leaves now, not at the next look
     flash(f"Thank you. Your concern is with the DSL team (reference {report['id']}).")
     return redirect(url_for("staff.my_concerns"))
 

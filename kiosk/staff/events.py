@@ -1,25 +1,35 @@
-"""Socket.IO for dashboards: only a logged-in DSL, deputy or head may connect.
+"""Socket.IO for dashboards and alert screens, on the /staff namespace.
 
-Each connection also joins a room named after its login session, so when a session
-ends (logout, logout everywhere, a changed role or password) its dashboards are closed.
+A logged-in DSL, deputy or head joins the staff room (every notification) and a room
+named after its login session, so when the session ends (logout, logout everywhere, a
+changed role or password, idle) its dashboard is told and closed. A browser with only
+an alert-screen cookie (notify/screens.py) joins the alerts room instead: content-free
+alerts only. Anyone else is refused.
 """
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from .. import notify, sessions
 from ..db import get_db
 from ..extensions import socketio
+from ..notify import screens
 from ..users import READER_ROLES
+from .alert_screen import outstanding, screen_for_request
 from .auditing import log
 from .auth import current_user, login_state
 
 
 SWEEP_SECONDS = 30
-_live = {}  # Socket.IO sid -> the login session it belongs to
+_live = {}     # Socket.IO sid -> the login session it belongs to
+_screens = {}  # Socket.IO sid -> the alert screen it belongs to
 
 
 def _session_room(session_id):
     return f"session:{session_id}"
+
+
+def _screen_room(screen_id):
+    return f"screen:{screen_id}"
 
 
 def _reader():
@@ -29,36 +39,56 @@ def _reader():
 
 @socketio.on("connect", namespace=notify.STAFF_NAMESPACE)
 def connect(auth=None):
-    """A dashboard connects with its login cookie and joins the staff room."""
+    """A dashboard connects with its login cookie, an alert screen with its own cookie."""
     user = current_user()
-    if user is None or user["role"] not in READER_ROLES:
-        if user is not None:
-            log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
-        raise ConnectionRefusedError("staff login required")
-    session_id = login_state().session_id
-    join_room(notify.STAFF_ROOM)
-    join_room(_session_room(session_id))
-    _live[request.sid] = session_id
+    if user is not None and user["role"] in READER_ROLES:
+        session_id = login_state().session_id
+        join_room(notify.STAFF_ROOM)
+        join_room(_session_room(session_id))
+        _live[request.sid] = session_id
+        emit("welcome", {"mode": "staff"})
+        return
+    held = screen_for_request(get_db())
+    if held is not None:
+        screen = held[0]
+        join_room(notify.ALERTS_ROOM)
+        join_room(_screen_room(screen["id"]))
+        _screens[request.sid] = screen["id"]
+        emit("welcome", {"mode": "alerts"})
+        return
+    if user is not None:
+        log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
+    raise ConnectionRefusedError("staff login required")
 
 
 @socketio.on("disconnect", namespace=notify.STAFF_NAMESPACE)
 def disconnect(*args):
     _live.pop(request.sid, None)
+    _screens.pop(request.sid, None)
+
+
+def _cursor(data):
+    try:
+        return int((data or {}).get("since", 0))
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 @socketio.on("catch_up", namespace=notify.STAFF_NAMESPACE)
 def catch_up(data):
-    """The dashboard sends {since: id} on (re)connect and gets back what it missed."""
+    """{since: id} -> a page of what was missed: {notifications, more}. An alert screen
+    gets {alerts, cursor}: every alert still calling, whatever it missed."""
     if _reader() is None:
+        if request.sid in _screens:
+            return outstanding(get_db())
         return {"error": "staff login required"}
-    try:
-        cursor = int((data or {}).get("since", 0))
-    except (TypeError, ValueError, AttributeError):
+    cursor = _cursor(data)
+    if cursor is None:
         return {"error": "since must be a notification number"}
-    return {"notifications": notify.since(get_db(), cursor)}
+    return notify.page(get_db(), cursor)
 
 
-def disconnect_sessions(session_ids):
+def _close_session_rooms(session_ids):
     """Tell the dashboards of ended sessions, then close their connections."""
     manager = socketio.server.manager
     for session_id in session_ids:
@@ -69,8 +99,46 @@ def disconnect_sessions(session_ids):
             socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
 
 
+def disconnect_sessions(session_ids):
+    """Close the dashboards of ended sessions, and the alert screens their owners may
+    no longer keep (a logout everywhere ends those too)."""
+    _close_session_rooms(session_ids)
+    if session_ids and _screens:
+        close_ended_screens(get_db())
+
+
+def close_ended_screens(db):
+    """Close alert-screen sockets whose screen has ended, run out, or whose owner is no
+    longer a reader; returns their screen ids."""
+    now = current_app.config["CLOCK"]()
+    days = current_app.config["ALERT_SCREEN_DAYS"]
+    ended = set()
+    for screen_id in set(_screens.values()):
+        row = next(db.query("SELECT * FROM alert_screens WHERE id = ?", [screen_id]), None)
+        why = "gone" if row is None else row["ended_why"] or screens.why_ended(
+            db, row, now, days, READER_ROLES)
+        if why:
+            if row is not None and not row["ended_at"]:
+                screens.end(db, screen_id, now, why)
+            ended.add(screen_id)
+    manager = socketio.server.manager
+    for screen_id in ended:
+        room = _screen_room(screen_id)
+        participants = list(manager.get_participants(notify.STAFF_NAMESPACE, room))
+        socketio.emit("alerts_ended", {}, to=room, namespace=notify.STAFF_NAMESPACE)
+        for sid, _ in participants:
+            socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+    return ended
+
+
+def sweep_seconds(config):
+    """How often to sweep: every 30 s, or more often when sessions idle out sooner."""
+    return min(SWEEP_SECONDS, max(config["STAFF_IDLE_MINUTES"] * 60 / 5, 0.2))
+
+
 def sweep(db):
-    """Close dashboards whose login has ended or gone idle since they connected.
+    """Close dashboards whose login has ended or gone idle since they connected, and
+    alert screens that have ended.
 
     A session can end where no request of this process sees it (a command line role
     change, or nobody touching the dashboard for the idle time), so this runs on a timer."""
@@ -82,5 +150,6 @@ def sweep(db):
         if row is None or row["ended_at"] or sessions.is_idle(row, now, idle):
             sessions.end_id(db, session_id, now, "idle")
             ended.append(session_id)
-    disconnect_sessions(ended)
+    _close_session_rooms(ended)
+    close_ended_screens(db)
     return ended

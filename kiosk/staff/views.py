@@ -1,17 +1,21 @@
 """The DSL dashboard and case pages."""
 import json
 
-from flask import (abort, current_app, jsonify, redirect, render_template, request, url_for)
+from flask import (abort, current_app, jsonify, make_response, redirect, render_template,
+                   request, url_for)
 
-from .. import cases, notify, pupils
+from .. import cases, doctor, notify, pupils
 from ..chronology import present_entries
 from ..db import get_db, writing
-from ..reports import acknowledge, get_report, open_reports, summary
+from ..reports import acknowledge, get_report, summary
 from ..services import services
 from ..users import READER_ROLES, ROLE_NAMES, get_user, list_users
-from . import bp
+from . import board, bp
+from .alert_screen import keep_alerting
 from .auditing import log, now
-from .auth import login_required, reader_required
+from .auth import login_required, login_state, reader_required
+
+CHAIN_ROLES = ("dsl", "head")  # see the doctor's banner: they can get the gaps fixed
 
 
 def _symbol_url(concept):
@@ -35,7 +39,10 @@ def _timezone():
 @bp.get("/")
 @login_required
 def dashboard(user):
-    """The live dashboard for the DSL team and the head; other roles start where their work is."""
+    """The live dashboard for the DSL team and the head; other roles start where their work is.
+
+    The browser also keeps an alert-screen cookie, so the page goes on sounding
+    content-free alerts after this login ends (alert_screen.py)."""
     if user["role"] == "it":
         return redirect(url_for("staff.admin_users"))
     if user["role"] not in READER_ROLES:
@@ -43,10 +50,12 @@ def dashboard(user):
     db = get_db()
     with writing(db):
         log("dashboard.viewed")
-    return render_template(
-        "staff/dashboard.html", user=user,
-        reports=[summary(r) for r in open_reports(db)],
-        cursor=notify.latest_id(db), timezone=_timezone())
+    page = dict(board.first_page(db), timezone=_timezone(), role=user["role"],
+                sign_off_title=board.sign_off_title(user))
+    chain_gaps = doctor.dashboard_gaps(current_app, db) if user["role"] in CHAIN_ROLES else []
+    response = make_response(render_template("staff/dashboard.html", user=user, mode="staff",
+                                             page=page, chain_gaps=chain_gaps))
+    return keep_alerting(response, db, user, login_state().session_id)
 
 
 def render_case(user, report_id, status=200):
@@ -100,9 +109,10 @@ def acknowledge_report(user, report_id):
 @bp.get("/api/notifications")
 @reader_required
 def notifications_since(user):
-    """What a dashboard missed: notifications after ?since=<id>, oldest first."""
+    """What a dashboard missed: notifications after ?since=<id>, oldest first, 500 at a
+    time; while "more" is true, ask again from the last id."""
     try:
         cursor = int(request.args.get("since", "0"))
     except ValueError:
         abort(400, "since must be a notification number")
-    return jsonify(notifications=notify.since(get_db(), cursor))
+    return jsonify(notify.page(get_db(), cursor))

@@ -1,5 +1,7 @@
 // The pupil journey. Answers live only in this page's memory: nothing is written to
 // storage, no history entry is made, and a reset reloads the page with location.replace.
+// A report the server has not stored yet is kept in memory too, and sent again until it
+// is: while one is on its way a reset clears the screen but does not reload the page.
 "use strict";
 (function () {
   let J = JSON.parse(document.getElementById("journey").textContent);
@@ -44,7 +46,7 @@
   let state;
   function freshState() {
     return { page: J.flow[0], answers: {}, words: "", name: "", skipped: {}, trail: [],
-             clientId: null, returnToReview: false, typing: false, wordsSource: "" };
+             sending: null, returnToReview: false, typing: false, wordsSource: "" };
   }
 
   function chosen(pageId) { return state.answers[pageId] || []; }
@@ -115,12 +117,12 @@
     $("note").textContent = page.note ? page.note.text : "";
     main.replaceChildren();
     main.className = "main kind-" + page.kind;
-    (RENDER[page.kind] || renderChoices)(page);
+    (RENDER[page.kind] || renderChoices)(page);  // the urgent page sets its own note
     setControl("back", J.controls.back);
     $("back").disabled = state.trail.length === 0 || page.kind === "urgent";
     setControl("speak", J.controls.speak, !!KioskVoice.modeFor(pageId) && KioskVoice.supported());
     preload(page.tiles.map((t) => t.audio));
-    if (speakPrompt) speak(page.prompt.audio);
+    if (speakPrompt) speak(spokenPrompt(page));
     $("prompt").focus({ preventScroll: true });
     rescan();
   }
@@ -129,7 +131,9 @@
   function rescan() {
     if (!$("pin-dialog").hidden) return;
     if (!$("hidden-screen").hidden) return KioskAccess.show(["control:unhide"]);
-    if (!$("overlay").hidden) return KioskAccess.show(["control:overlay-button"]);
+    if (!$("overlay").hidden) {  // Get an adult and Hide stay usable over any message
+      return KioskAccess.show(["control:overlay-button", "control:get-adult", "control:hide"]);
+    }
     if (!$("voice-dialog").hidden) {
       return KioskAccess.show(["control:voice-yes", "control:voice-no", "control:hide"]);
     }
@@ -146,8 +150,14 @@
     speak(tileAudio);
     state.trail.push(state.page);
     show(nextId, { speakPrompt: false });
-    queue.push(J.pages[nextId].prompt.audio);
+    queue.push(spokenPrompt(J.pages[nextId]));
     if (voice.paused) playNext();
+  }
+
+  // What a page says when it opens. The urgent page's words follow its report: "sending"
+  // until the server has stored it, "told" only after (never "we are telling them" before).
+  function spokenPrompt(page) {
+    return page.kind === "urgent" ? urgentWords().audio : page.prompt.audio;
   }
 
   function renderChoices(page) {
@@ -331,14 +341,58 @@
     main.append(el("div", { class: "message urgent" }, symbol(J.screens.help.symbol)));
     setControl("forward", J.controls.next, false);
     send();  // no questions first: the DSL must know now
+    $("note").textContent = urgentWords().text;
   }
 
   const RENDER = { start: renderChoices, choice: renderChoices, multi: renderChoices,
                    text: renderText, review: renderReview, urgent: renderUrgent,
                    language: renderLanguages };
 
-  // ---- sending ----
-  function submission() {
+  // A screen string, or another when content written before it was added lacks it.
+  function screen(key, fallback) { return J.screens[key] || J.screens[fallback]; }
+
+  // ---- sending: a report stays in this page's memory until the server has stored it ----
+  // Never in localStorage or the like: a report waiting here is gone only if the page is
+  // closed. Each report keeps one client id, so however often it is sent it is stored once.
+  const outbox = [];  // reports not stored yet, oldest first: { body, urgent, anonymous, onScreen, stage }
+  let outboxTries = 0;  // failed tries of the oldest one, for the backoff
+  let outboxTimer = null;
+  let outboxBusy = false;
+  const TRY_SECONDS = 20;  // a request with no answer by then is tried again (same id)
+
+  // A random (version 4) UUID. crypto.randomUUID exists only on HTTPS or localhost;
+  // getRandomValues works on any origin, so a kiosk at http://SERVER:5000 sends too.
+  function newClientId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+    b[8] = (b[8] & 0x3f) | 0x80;  // the RFC 4122 variant
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
+            hex.slice(20)].join("-");
+  }
+
+  // Seconds before try n+1: 1, 2, 4, 8, then 15 at most, each a little early or late so
+  // kiosks that lost the server together do not all come back in the same instant.
+  function retryDelay(tries) {
+    const seconds = Math.min(15, 2 ** Math.max(0, tries - 1));
+    return Math.min(15, seconds * (0.8 + Math.random() * 0.4)) * 1000;
+  }
+
+  // A refusal that sending again will not change (a bad report, a kiosk no longer enrolled).
+  function refusedForGood(status) {
+    return status >= 400 && status < 500 && ![408, 425, 429].includes(status);
+  }
+
+  function post(url, body) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TRY_SECONDS * 1000);
+    const headers = body ? { "Content-Type": "application/json" } : {};
+    return fetch(url, { method: "POST", headers, body, cache: "no-store",
+                        signal: controller.signal })
+      .finally(() => clearTimeout(timer));
+  }
+
+  function submission(clientId) {
     const answers = {};
     for (const id of Object.keys(J.pages)) {
       const p = J.pages[id];
@@ -346,66 +400,179 @@
         answers[id] = chosen(id);
     }
     const words = state.words.trim();
-    return { client_id: state.clientId, answers, words, name: state.name.trim(),
+    return { client_id: clientId, answers, words, name: state.name.trim(),
              words_source: words ? state.wordsSource : "",
              language: document.documentElement.lang.slice(0, 2) };
   }
 
-  let sending = false;
-  async function send() {
-    if (sending) return;
-    sending = true;
-    state.clientId = state.clientId || crypto.randomUUID();  // same id on every retry
-    try {
-      const response = await fetch("/api/reports", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(submission()), cache: "no-store",
-      });
-      if (response.status !== 200 && response.status !== 201) throw new Error(response.status);
-      sent();
-    } catch (err) {
-      failed();
-    } finally {
-      sending = false;
+  // Send pressed (or the urgent page opened): the report is fixed now and queued.
+  function send() {
+    if (state.sending) {  // pressed again: show where it is and try at once
+      if (!state.sending.urgent) showSending(state.sending);
+      return sendNow();
     }
+    const item = { body: JSON.stringify(submission(newClientId())), urgent: state.page === "urgent",
+                   anonymous: !state.name.trim(), onScreen: true, stage: "sending" };
+    state.sending = item;
+    outbox.push(item);
+    if (!item.urgent) showSending(item);
+    sendNow();
   }
 
-  function sent() {
-    const anonymous = !state.name.trim();
-    const urgent = state.page === "urgent";
-    hideOverlay();
+  function sendNow() {
+    outboxTries = 0;
+    trySending();
+  }
+
+  async function trySending() {
+    clearTimeout(outboxTimer);
+    outboxTimer = null;
+    if (outboxBusy || !outbox.length) return;
+    outboxBusy = true;
+    document.body.dataset.outbox = "sending";
+    const item = outbox[0];
+    let answer = null;
+    let refused = false;
+    try {
+      const response = await post("/api/reports", item.body);
+      if (response.status === 200 || response.status === 201) {
+        answer = await response.json().catch(() => ({}));
+      } else {
+        refused = refusedForGood(response.status);
+      }
+    } catch (err) {
+      // no answer (server down, network gone, timed out): try again below
+    }
+    outboxBusy = false;
+    if (answer || refused) {
+      outbox.shift();
+      outboxTries = 0;
+      if (answer) stored(item, answer);
+      else notStored(item);
+      if (outbox.length) return trySending();
+      delete document.body.dataset.outbox;
+      return reloadIfWanted();
+    }
+    outboxTries += 1;
+    document.body.dataset.outbox = "waiting";
+    notYet(item);
+    outboxTimer = setTimeout(trySending, retryDelay(outboxTries));
+  }
+
+  // The server has it. Only the pupil who sent it is told, and only if they are still here.
+  function stored(item, answer) {
+    item.stage = "told";
+    if (!item.onScreen) return;  // hidden or reset since: say nothing to whoever is here now
+    const urgent = item.urgent;
     state = freshState();  // forget everything the moment it is stored
     if (urgent) {          // the urgent screen stays: "go to an adult now"
       state.page = "urgent";
       document.body.dataset.sent = "yes";
-      return;
+      return urgentSays();
     }
-    const words = anonymous ? J.screens.thanks_anonymous : J.screens.thanks;
-    showMessage(words, J.controls.done, resetNow);
-    document.body.dataset.page = "thanks";
-    speak(words.audio);
-    setTimeout(resetNow, J.timing.thanks * 1000);  // the screen clears itself
+    const today = answer.told === "today";  // not known: never promise more than is true
+    const words = item.anonymous
+      ? (today ? J.screens.thanks_anonymous : screen("thanks_anonymous_next_day", "thanks_anonymous"))
+      : (today ? J.screens.thanks : screen("thanks_next_day", "thanks_anonymous"));
+    if (helpOnScreen()) return (afterHelp = () => showThanks(words));
+    showThanks(words);
   }
 
-  function failed() {
-    showMessage(J.screens.send_failed, J.controls.try_again, () => { hideOverlay(); send(); });
-    speak(J.screens.send_failed.audio);
-    if (state.page === "urgent") setTimeout(send, 3000);  // keep trying on its own too
+  let thanksTimer = null;
+  function showThanks(words) {
+    showMessage(words, J.controls.done, resetNow, null, "thanks");
+    document.body.dataset.page = "thanks";
+    speak(words.audio);
+    clearTimeout(thanksTimer);
+    thanksTimer = setTimeout(resetNow, J.timing.thanks * 1000);  // the screen clears itself
   }
+
+  // Sending again would not help: say so plainly, once.
+  function notStored(item) {
+    item.stage = "refused";
+    if (!item.onScreen) return;
+    if (!item.urgent) state = freshState();
+    else urgentSays();
+    if (helpOnScreen()) return;
+    showMessage(J.screens.problem, J.controls.done, item.urgent ? hideOverlay : resetNow, null,
+                "problem");
+    speak(J.screens.problem.audio);
+  }
+
+  // No answer yet: it is kept and tried again; the pupil hears so once, not every try.
+  function notYet(item) {
+    const first = item.stage === "sending";
+    item.stage = "not_sent";
+    if (!item.onScreen) return;
+    if (item.urgent) return first && urgentSays();
+    if (helpOnScreen() || overlayKind() === "reset") return;
+    if (first || overlayKind() !== "not_sent") showSending(item);
+  }
+
+  function showSending(item) {
+    if (item.stage === "sending") {
+      const words = screen("sending", "send_failed");
+      showMessage(words, null, null, null, "sending");
+      // Said only when it takes a while: a quick send goes straight to the thank-you.
+      return setTimeout(() => {
+        if (item.stage === "sending" && item.onScreen && overlayKind() === "sending") {
+          speak(words.audio);
+        }
+      }, 1500);
+    }
+    showMessage(J.screens.send_failed, J.controls.try_again, () => {
+      speak(J.controls.try_again.audio);
+      sendNow();
+    }, null, "not_sent");
+    speak(J.screens.send_failed.audio);
+  }
+
+  // The urgent page's words for where its report is: sending, not sent yet, or told.
+  function urgentWords() {
+    const stage = state.sending ? state.sending.stage : (document.body.dataset.sent ? "told" : "sending");
+    if (stage === "told") return screen("urgent_told", "help");
+    if (stage === "refused") return J.screens.problem;
+    return stage === "not_sent" ? screen("urgent_not_sent", "send_failed")
+                                : screen("urgent_sending", "send_failed");
+  }
+  function urgentSays() {
+    if (state.page !== "urgent") return;
+    const words = urgentWords();
+    $("note").textContent = words.text;
+    sayInstead(words.audio, [screen("urgent_sending", "send_failed").audio]);
+  }
+
+  // Speak `url` in place of older news still waiting in the queue, else after what is
+  // being said now, so "sending" is never heard after "told".
+  function sayInstead(url, older) {
+    const waiting = queue.findIndex((queued) => older.includes(queued));
+    if (waiting >= 0) return (queue[waiting] = url);
+    if (!voice.paused && older.includes(voice.getAttribute("src"))) return speak(url);
+    queue.push(url);
+    if (voice.paused) playNext();
+  }
+
+  // Reports or a call for help still on their way: the page must not reload yet.
+  function busy() { return outbox.length > 0 || help.waiting; }
 
   // ---- overlays: thanks, help, reset warning, errors ----
   let overlayTimer = null;
-  function showMessage(words, button, onButton, countdown) {
+  function overlayKind() { return $("overlay").hidden ? "" : $("overlay").dataset.kind; }
+  function showMessage(words, button, onButton, countdown, kind = "") {
+    $("overlay").dataset.kind = kind;
     $("overlay-symbol").src = words.symbol || "";
     $("overlay-text").textContent = words.text;
     $("overlay-count").textContent = countdown ? String(countdown) : "";
     const b = $("overlay-button");
-    b.querySelector("img").src = button.symbol;
-    b.querySelector("span").textContent = button.text;
+    b.hidden = !button;  // "sending" has nothing to press: it goes on by itself
+    if (button) {
+      b.querySelector("img").src = button.symbol;
+      b.querySelector("span").textContent = button.text;
+      b.dataset.audio = button.audio || "";
+    }
     b.onclick = onButton;
-    b.dataset.audio = button.audio || "";
     $("overlay").hidden = false;
-    b.focus();
+    (button ? b : $("overlay-text")).focus();
     rescan();
   }
   function hideOverlay() {
@@ -528,17 +695,95 @@
     state.returnToReview = false;
     show(state.trail.pop());
   });
+  // ---- "Get an adult": each screen says only what is true so far ----
+  // telling (pressed) -> told (the server has it) -> coming (an adult said "I'm going");
+  // or: not reached anyone yet (tried again by itself, as a report is).
+  const HELP_POLL_MS = 3000;
+  const help = { waiting: false, busy: false, tries: 0, timer: null, id: null, poll: null,
+                 stage: "" };
+  let afterHelp = null;  // a thank-you that arrived while the help screen was open
+
   function askForHelp() {
     stopVoice();
-    speak(J.screens.help.audio);
-    showMessage(J.screens.help, J.controls.back, hideOverlay);
-    // "An adult is coming" must not stand if nobody was told (e.g. a revoked kiosk).
-    fetch("/api/help", { method: "POST", cache: "no-store" })
-      .then((response) => { if (!response.ok) throw new Error(response.status); })
-      .catch(() => {
-        showMessage(J.screens.send_failed, J.controls.try_again, askForHelp);
-        speak(J.screens.send_failed.audio);
-      });
+    help.waiting = true;
+    help.tries = 0;
+    showHelp(help.stage === "not_sent" ? "not_sent" : "telling");
+    postHelp();
+  }
+
+  async function postHelp() {
+    clearTimeout(help.timer);
+    if (help.busy) return;  // a try is already on its way
+    help.busy = true;
+    let answer = null;
+    let refused = false;
+    try {
+      const response = await post("/api/help");
+      if (response.status === 200 || response.status === 201) {
+        answer = await response.json().catch(() => ({}));
+      } else {
+        refused = refusedForGood(response.status);
+      }
+    } catch (err) {
+      // no answer: tried again below
+    }
+    help.busy = false;
+    if (answer) {
+      help.waiting = false;
+      help.id = answer.help_id || null;
+      setHelpStage("told");
+      watchHelp(0);
+      return reloadIfWanted();
+    }
+    if (refused) {  // e.g. a kiosk no longer enrolled: nobody will be told from here
+      help.waiting = false;
+      setHelpStage("refused");
+      return reloadIfWanted();
+    }
+    help.tries += 1;
+    setHelpStage("not_sent");
+    help.timer = setTimeout(postHelp, retryDelay(help.tries));
+  }
+
+  // While the help screen is open, ask now and then whether an adult is on the way.
+  function watchHelp(delay) {
+    clearTimeout(help.poll);
+    if (!help.id || help.stage !== "told") return;
+    help.poll = setTimeout(async () => {
+      if (!helpOnScreen()) return;
+      const id = help.id;
+      try {
+        const response = await fetch("/api/help/" + encodeURIComponent(id), { cache: "no-store" });
+        const answer = response.ok ? await response.json() : {};
+        if (answer.status === "acknowledged" && help.id === id) return setHelpStage("coming");
+      } catch (err) {
+        // asked again shortly
+      }
+      watchHelp(HELP_POLL_MS);
+    }, delay);
+  }
+
+  const HELP_WORDS = { telling: ["help_telling", "help"], told: ["help_told", "help"],
+                       coming: ["help", "help"], not_sent: ["help_not_sent", "send_failed"],
+                       refused: ["problem", "problem"] };
+  function setHelpStage(stage) {
+    const changed = stage !== help.stage;
+    help.stage = stage;
+    if (changed && helpOnScreen()) showHelp(stage);
+  }
+  function showHelp(stage) {
+    help.stage = stage;
+    const words = screen(...HELP_WORDS[stage]);
+    showMessage(words, J.controls.back, closeHelp, null, "help");
+    speak(words.audio);
+    watchHelp(0);
+  }
+  function helpOnScreen() { return overlayKind() === "help"; }
+  function closeHelp() {
+    hideOverlay();
+    const next = afterHelp;
+    afterHelp = null;
+    if (next) next();
   }
   $("get-adult").addEventListener("click", askForHelp);
   $("hide").addEventListener("click", hideNow);
@@ -551,6 +796,7 @@
   });
   $("listen").addEventListener("click", () => {
     const page = J.pages[state.page];
+    if (page.kind === "urgent") return speak(spokenPrompt(page));
     speak(page.prompt.audio, page.note && page.note.audio);
   });
 
@@ -558,7 +804,7 @@
     stopSpeaking();
     stopVoice();
     closePin();
-    hideOverlay();
+    forgetScreen();
     state = freshState();
     $("app").hidden = true;
     $("hidden-screen").hidden = false;
@@ -573,10 +819,43 @@
   }
   setInterval(tickClock, 15000);
 
+  let resetWanted = false;  // a reset that could not reload yet: something was still on its way
   function resetNow() {
     stopSpeaking();
     stopVoice();
+    if (busy()) return clearForNext();
     // replace, not assign: no history entry, nothing for Back to bring back
+    location.replace(location.pathname);
+  }
+
+  // What a reset does while a report or call for help is still being sent: the screen and
+  // the answers go at once, as they would on a reload; the pending send itself stays in
+  // memory and goes on being tried, untied from the screen.
+  function clearForNext() {
+    closePin();
+    forgetScreen();
+    state = freshState();
+    if (J !== FIRST) useJourney(FIRST);  // the kiosk's own language and pace again
+    $("hidden-screen").hidden = true;
+    $("app").hidden = false;
+    resetWanted = true;
+    show(J.flow[0], { speakPrompt: false });
+    armIdle();
+  }
+
+  // Nothing still on screen belongs to the pupil who was here.
+  function forgetScreen() {
+    hideOverlay();
+    clearTimeout(thanksTimer);
+    afterHelp = null;
+    for (const item of outbox) item.onScreen = false;
+    delete document.body.dataset.sent;
+  }
+
+  // Once nothing is on its way any more, the reset that had to wait reloads the page,
+  // unless a pupil has started meanwhile (or the screen is hidden: a tap reloads it then).
+  function reloadIfWanted() {
+    if (!resetWanted || busy() || hasAnything() || !$("hidden-screen").hidden) return;
     location.replace(location.pathname);
   }
 
@@ -599,7 +878,7 @@
       speak(J.controls.more_time.audio);
       hideOverlay();
       armIdle();
-    }, left);
+    }, left, "reset");
     overlayTimer = setInterval(() => {
       left -= 1;
       $("overlay-count").textContent = String(left);
@@ -690,6 +969,7 @@
   });
 
   // ---- start ----
+  const FIRST = J;  // the journey as the page loaded it: a reset without reload goes back to it
   function start() {
     state = freshState();
     useJourney(J);
