@@ -12,6 +12,7 @@ server took it and before it was marked sent sends it again, which is better tha
 """
 import json
 import threading
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -101,20 +102,25 @@ def _has_arrival(db, report_id):
         [report_id, report_id]), None) is not None
 
 
-def queue_arrivals(db, now, config, after=None):
+def queue_arrivals(db, now, config, after=None, persist=True):
     """Queue the DSL team's email for reports stored since the last look that need one
     (urgent ones; every one with EMAIL_EVERY_REPORT). Returns the last report id looked at.
 
-    `after` is where this process last looked; the stored cursor moves only when
-    something was queued, so most looks take no write lock."""
+    `after` is where this process last looked. The stored cursor moves when something
+    is queued, or when `persist` says so: a busy server's looks mostly take no write
+    lock, and a restart looks again only at the few reports since the last move."""
     every = bool(config.get("EMAIL_EVERY_REPORT"))
-    after = max(after or 0, _arrivals_after(db))
+    stored = _arrivals_after(db)
+    after = max(after or 0, stored)
     # The newest id first: a report stored while this looks is left for the next look.
     last = max(after, next(db.query("SELECT MAX(id) AS id FROM reports"))["id"] or 0)
     needing = [row["id"] for row in db.query(
         "SELECT id FROM reports WHERE id > ? AND id <= ? AND (urgency = 'urgent' OR ?) "
         "ORDER BY id LIMIT ?", [after, last, every, BATCH])]
     if not needing:
+        if persist and last > stored:
+            with writing(db):
+                _move_cursor(db, last)
         return last
     with writing(db):
         for report_id in needing:
@@ -124,8 +130,12 @@ def queue_arrivals(db, now, config, after=None):
             queue_team(db, "report", report_id, "arrival",
                        lambda person, r=report: report_arrival(r, _role(person), config),
                        now, config)
-        db["settings"].upsert({"key": ARRIVALS_CURSOR, "value": str(needing[-1])}, pk="key")
+        _move_cursor(db, needing[-1] if len(needing) == BATCH or not persist else last)
     return needing[-1] if len(needing) == BATCH else last
+
+
+def _move_cursor(db, report_id):
+    db["settings"].upsert({"key": ARRIVALS_CURSOR, "value": str(report_id)}, pk="key")
 
 
 def _role(person):
@@ -265,11 +275,16 @@ def wake(app=None):
 
 
 def _job(app):
-    looked = {"after": None}
+    looked = {"after": None, "stored": 0.0}
 
     def job(db):
         config = app.config
-        looked["after"] = queue_arrivals(db, config["CLOCK"](), config, looked["after"])
+        # The stored cursor moves at most every EMAIL_CHECK_SECONDS when nothing is queued
+        # (a rate, not a time of day: the machine's monotonic clock, not the app's).
+        persist = time.monotonic() - looked["stored"] >= config["EMAIL_CHECK_SECONDS"]
+        looked["stored"] = time.monotonic() if persist else looked["stored"]
+        looked["after"] = queue_arrivals(db, config["CLOCK"](), config, looked["after"],
+                                         persist)
         deliver(db, config["CLOCK"], Mailer.from_config(config), app.extensions["kiosk"].broker)
     return job
 

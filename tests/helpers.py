@@ -76,3 +76,12 @@ def rows(app, sql, args=()):
         return [dict(row) for row in conn.execute(sql, args)]
     finally:
         conn.close()
+
+
+def dashboard_page(response):
+    """The data a dashboard page was served with (dashboard.js draws its rows from it)."""
+    import json
+    html = response.get_data(as_text=True)
+    start = html.index('<script id="dashboard-config" type="application/json">')
+    body = html[html.index(">", start) + 1:html.index("</script>", start)]
+    return json.loads(body)

@@ -39,6 +39,12 @@ def gaps_in(output):
             for i, line in enumerate(lines) if line.startswith("GAP  ")}
 
 
+@pytest.fixture(autouse=True)
+def small_disk_limits(app):
+    """The test machine's own free space is not under test (but test_low_disk_space is)."""
+    app.config.update(DISK_MIN_FREE_MB=1, DISK_MIN_FREE_PERCENT=0)
+
+
 @pytest.fixture
 def inbox(app):
     """A real local SMTP server, set as the app's SMTP."""
@@ -89,8 +95,7 @@ def ready(app, runner, inbox, live_server, tmp_path):
     make_team(runner, app)
     kiosk_device(app, "Library kiosk", place="Library")
     set_pin(runner)
-    # Small disk limits: the test machine's own free space is not what is under test here.
-    app.config.update(BASE_URL=live_server, DISK_MIN_FREE_MB=1, DISK_MIN_FREE_PERCENT=0)
+    app.config["BASE_URL"] = live_server
     back_up(runner, tmp_path)
     return inbox
 
@@ -126,6 +131,8 @@ def test_to_sends_the_test_message_to_that_address_only(runner, app, inbox):
     assert [tos for tos, _ in inbox.messages] == [["it@school.example"]]
     refused = runner.invoke(args=["doctor", "--to", "not an address"])
     assert refused.exit_code == 2 and "'not an address' is not an email address" in refused.output
+    both = runner.invoke(args=["doctor", "--no-email", "--to", "it@school.example"])
+    assert both.exit_code == 2 and "use one or the other" in both.output
 
 
 def test_a_refusing_smtp_server_is_a_named_gap(runner, inbox):
@@ -215,7 +222,7 @@ def test_two_factor_never_used_is_a_gap(runner, app):
 
 def test_a_switched_off_account_does_not_count(runner, app, db):
     make_team(runner, app)
-    db["users"].update(db["users"].rows_where("role = 'head'").__next__()["id"], {"active": 0})
+    db["users"].update(next(db["users"].rows_where("role = ?", ["head"]))["id"], {"active": 0})
     assert "No active Head teacher account" in runner.invoke(args=["doctor", "--no-email"]).output
 
 

@@ -478,4 +478,6 @@ def test_ticker_checks_in_the_background_survives_an_error_and_stops(app, client
     finally:
         assert ticker.stop()
     assert failures == ["first check"]
-    assert escalated_to(db, report["id"]) == ["deputy"]
+    # No email and no dashboard open: nobody at either step, so both are taken at once.
+    assert steps(db, report["id"]) == [("escalation_nobody", "deputy", []),
+                                       ("escalation_nobody", "head", [])]

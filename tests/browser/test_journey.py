@@ -100,7 +100,7 @@ def test_not_safe_now_is_urgent_at_once(kiosk, dashboard):
     tap(kiosk, "Start")
     tap(kiosk, "No")
     heading(kiosk, "Go to an adult now.")
-    expect(kiosk.get_by_text("We are telling them now.")).to_be_visible()
+    expect(kiosk.get_by_text("We have told the adults.")).to_be_visible()  # once stored
     row = dashboard.locator("#rows tr").first
     expect(row).to_contain_text("pupil says they are not safe right now")
     expect(row.locator(".badge")).to_have_text("Urgent")

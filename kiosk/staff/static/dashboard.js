@@ -335,7 +335,7 @@
 
   function helpItem(h, now) {
     const waiting = h.status !== "acknowledged";
-    const item = el("li", `help-item ${waiting ? "waiting" : "acknowledged"}`
+    const item = el("li", `help-item ${waiting ? "help-waiting" : "help-acknowledged"}`
       + (h.escalation && h.escalation.nobody && waiting ? " nobody" : ""));
     const line = el("p", "help-line");
     line.append(el("strong", "", "Get an adult"),
@@ -571,9 +571,8 @@
     mode = "alerts";
     // Nothing a pupil said stays on a screen nobody is logged in to.
     reports.clear(); rowEls.clear(); helps.clear(); warnings.clear();
-    const board = $("dashboard");
-    if (board) board.remove();
-    document.querySelectorAll(".bar nav, .bar form").forEach((node) => node.remove());
+    document.querySelectorAll("#dashboard, #dashboard-title, .bar nav, .bar form")
+      .forEach((node) => node.remove());
     $("alert-screen").hidden = false;
     history.replaceState(null, "", config.urls.alerts);
     setConnected(connected);
@@ -582,10 +581,9 @@
   function stopAlerting() {
     mode = "stopped";
     socket.disconnect();
-    const board = $("dashboard");
-    if (board) board.remove();
     reports.clear(); alerts.clear();
-    document.querySelectorAll(".bar nav, .bar form").forEach((node) => node.remove());
+    document.querySelectorAll("#dashboard, #dashboard-title, .bar nav, .bar form")
+      .forEach((node) => node.remove());
     $("alert-screen").hidden = true;
     $("stopped-screen").hidden = false;
     offline.hidden = true;
