@@ -15,6 +15,7 @@ reads (report id, client id) from the server's database. Nothing is read back ov
 API: a kiosk can only add a report.
 """
 import argparse
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -71,11 +72,16 @@ class Dashboard:
 class Target:
     """One server under test: how its kiosks send, its dashboards, its database."""
 
-    def __init__(self, name, base_url, database, kiosks, dashboards, body_for):
-        self.name, self.base_url, self.database = name, base_url, database
+    def __init__(self, name, base_url, database, kiosks, dashboards, body_for, pid):
+        self.name, self.base_url, self.database, self.pid = name, base_url, database, pid
         self.kiosks = kiosks            # kiosk name -> requests session
         self.dashboards = dashboards
         self.body_for = body_for        # (kiosk name, client id) -> JSON body
+
+    def cpu_seconds(self):
+        """CPU time the server process has used so far (user + system)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stored(self):
         """client id -> report id, for every report in the server's database."""
@@ -195,14 +201,19 @@ def measure(target, args):
         figures[f"at_once_{count}"] = dict(
             counts, errors=len(tally.errors), p50=percentile(latencies, 50),
             p99=percentile(latencies, 99), max=max(latencies, default=float("nan")))
+    cpu = target.cpu_seconds()
     tally, window = every_period(target, args.seconds, args.timeout)
+    cpu = target.cpu_seconds() - cpu
     latencies, counts = alert_latencies(target, tally, args.timeout)
     figures["every_3s"] = dict(counts, errors=len(tally.errors), per_second=len(tally.started)
                                / window, p50=percentile(latencies, 50),
-                               p99=percentile(latencies, 99))
+                               p99=percentile(latencies, 99),
+                               cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+    cpu = target.cpu_seconds()
     tally, window = flat_out(target, 50, args.seconds / 2, args.timeout)
-    figures["flat_out"] = dict(errors=len(tally.errors),
-                               per_second=len(tally.started) / window)
+    cpu = target.cpu_seconds() - cpu
+    figures["flat_out"] = dict(errors=len(tally.errors), per_second=len(tally.started) / window,
+                               cpu_ms=cpu * 1000 / max(1, len(tally.started)))
     return figures
 
 
@@ -212,7 +223,8 @@ def kiosk_target(server):
     dashboards = [Dashboard(server.base_url, cookie_header(login(server))) for _ in range(2)]
     return Target("kiosk", server.base_url, Path(server.instance_path) / "kiosk.sqlite3",
                   kiosks, dashboards, lambda kiosk, client_id: {"client_id": client_id,
-                                                                "answers": ANSWERS})
+                                                                "answers": ANSWERS},
+                  server.process.pid)
 
 
 def measure_kiosk(args):
@@ -242,7 +254,7 @@ def measure_minimal(args):
             dashboards = [Dashboard(base_url) for _ in range(2)]
             target = Target("minimal", base_url, database, kiosks, dashboards,
                             lambda kiosk, client_id: {"client_id": client_id, "kiosk": kiosk,
-                                                      "answers": ANSWERS})
+                                                      "answers": ANSWERS}, process.pid)
             try:
                 return measure(target, args)
             finally:
@@ -266,6 +278,7 @@ def show(kiosk, minimal):
                   f"{minimal[key][field]:>16}")
     steady_k, steady_m = kiosk["every_3s"], minimal["every_3s"]
     for label, field, form in (("stored a second", "per_second", ".1f"),
+                               ("server CPU ms a report", "cpu_ms", ".1f"),
                                ("send -> alert p50 ms", "p50", ".1f"),
                                ("send -> alert p99 ms", "p99", ".1f"),
                                ("acknowledged", "acknowledged", ""), ("stored", "stored", ""),
@@ -273,6 +286,7 @@ def show(kiosk, minimal):
         print(f"200 every 3 s: {label:<20}{steady_k[field]:>16{form}}"
               f"{steady_m[field]:>16{form}}")
     for label, field, form in (("stored a second", "per_second", ".1f"),
+                               ("server CPU ms a report", "cpu_ms", ".1f"),
                                ("errors", "errors", "")):
         print(f"50 flat out: {label:<22}{kiosk['flat_out'][field]:>16{form}}"
               f"{minimal['flat_out'][field]:>16{form}}")

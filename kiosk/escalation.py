@@ -127,8 +127,9 @@ def _words(step, item, config):
 
 
 def _notification(db, step, item, detail, now):
+    # "why": the reason there was nobody ("" when someone was told), for the loud state.
     told = {"step": step.number, "role_name": step.role_name, "told": detail["told"],
-            "nobody": detail["nobody"]}
+            "nobody": detail["nobody"], "why": detail.get("why", "")}
     if step.about == "report":
         return notify.record(db, "report.escalated", item["id"], {
             **summary(item), "escalated_to": step.to, **told}, now.isoformat())

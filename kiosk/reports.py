@@ -157,12 +157,18 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
         existing = find_by_client_id(db, submission.client_id)
         if existing:
             return existing, None
-        reports = db["reports"]  # last_pk lives on this Table object only
-        reports.insert(row)
-        report = dict(row, id=reports.last_pk)
+        # Plain SQL: sqlite-utils' insert reads the schema each time, inside the lock.
+        report = dict(row, id=db.execute(INSERT_REPORT, [row[c] for c in ROW_COLUMNS]).lastrowid)
         notification = notify.record(db, "report.new", report["id"], summary(report),
                                      now.isoformat())
     return report, notification
+
+
+ROW_COLUMNS = ("client_id", "created_at", "source", "kiosk", "kiosk_id", "language", "urgency",
+               "reasons", "due_at", "choices", "words", "words_source", "name", "status",
+               "reported_by", "happened")
+INSERT_REPORT = (f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})")
 
 
 def _report_row(content, submission, now, school, settings, source, kiosk, reported_by,
@@ -236,7 +242,7 @@ def events_for(db, report_id):
 def acknowledge(db, report_id, user_id, now):
     """Mark a report seen by a member of the DSL team. Returns the notification, or None
     when it was already acknowledged (two DSLs pressing at once is not an error)."""
-    with db.atomic():
+    with writing(db):  # the lock first: a read then an upgrade fails while kiosks send
         report = get_report(db, report_id)
         if report is None:
             raise LookupError(f"no report {report_id}")

@@ -58,8 +58,12 @@ class Inbox:
 
     def wait_for(self, count, seconds=10):
         """Wait until at least `count` messages have arrived; True if they did."""
+        return self.wait_until(lambda messages: len(messages) >= count, seconds)
+
+    def wait_until(self, check, seconds=10):
+        """Wait until check(messages) holds, woken by each message; True if it did."""
         with self._changed:
-            return self._changed.wait_for(lambda: len(self.messages) >= count, seconds)
+            return self._changed.wait_for(lambda: check(self.messages), seconds)
 
 
 class Server:

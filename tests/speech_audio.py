@@ -41,6 +41,70 @@ def spoken(text, voice="en-us", rate=150, lead=0.3, tail=1.0):
     return with_room_noise(silence * int(lead * RATE) + pcm + silence * int(tail * RATE))
 
 
+def pink_noise(samples, seed=7):
+    """Pink (1/f) noise at about unit RMS, as floats: Paul Kellet's economy filter."""
+    rng = random.Random(seed)
+    b0 = b1 = b2 = 0.0
+    out = []
+    for _ in range(samples):
+        white = rng.gauss(0, 1)
+        b0 = 0.99765 * b0 + white * 0.0990460
+        b1 = 0.96300 * b1 + white * 0.2965164
+        b2 = 0.57000 * b2 + white * 1.0526913
+        out.append((b0 + b1 + b2 + white * 0.1848) / 3.5)
+    return out
+
+
+BABBLE_LINES = (
+    "The bus was late again this morning so we walked.",
+    "Put your books away and line up by the door please.",
+    "Did you see the match on Saturday, it was brilliant.",
+    "My sister has a new puppy and it chews everything.",
+    "We are going to the library after the next lesson.",
+    "Can I borrow a pencil, mine has just broken.",
+)
+BABBLE_VOICES = ("en-us", "en-gb", "en-us+f2", "en+f3", "en-gb-scotland", "en-us+m3")
+
+
+@functools.lru_cache(maxsize=None)
+def _babble_bed():
+    """Six talkers at once (a busy classroom), as floats, several seconds long."""
+    talkers = [array.array("h", spoken(line, voice, 160, lead=0.1 * i, tail=0.0))
+               for i, (line, voice) in enumerate(zip(BABBLE_LINES, BABBLE_VOICES))]
+    length = max(len(t) for t in talkers)
+    bed = [0.0] * length
+    for talker in talkers:
+        for i in range(length):
+            bed[i] += talker[i % len(talker)]
+    return bed
+
+
+def babble(samples, seed=7):
+    """Six-talker babble as floats, from a seeded place in the bed, repeated as needed."""
+    bed = _babble_bed()
+    offset = random.Random(seed).randrange(len(bed))
+    return [bed[(offset + i) % len(bed)] for i in range(samples)]
+
+
+def _rms(values):
+    return (sum(v * v for v in values) / max(1, len(values))) ** 0.5
+
+
+def in_noise(pcm, kind, snr_db, seed=7):
+    """`pcm` with pink noise or babble added at `snr_db` below the speech's own level.
+
+    The speech level is judged on the loud part (samples above a tenth of the peak),
+    so the lead and tail quiet do not make the noise quieter than it should be.
+    """
+    speech = array.array("h", pcm)
+    peak = max(abs(s) for s in speech) or 1
+    level = _rms([s for s in speech if abs(s) > peak / 10])
+    bed = pink_noise(len(speech), seed) if kind == "pink" else babble(len(speech), seed)
+    scale = level / (10 ** (snr_db / 20)) / (_rms(bed) or 1)
+    return array.array("h", (max(-32768, min(32767, int(s + n * scale)))
+                             for s, n in zip(speech, bed))).tobytes()
+
+
 def wav_file(path, pcm):
     """Write PCM as a 16 kHz mono WAV (for a browser's fake microphone)."""
     import wave

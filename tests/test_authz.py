@@ -35,6 +35,7 @@ from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, csrf
 from kiosk import cases, create_app, kiosks, pupils, tls
 from kiosk.db import get_db
 from kiosk.extensions import socketio
+from kiosk.notify.screens import COOKIE as ALERT_COOKIE
 from kiosk.pupil.enrol import COOKIE as DEVICE_COOKIE, NOT_A_KIOSK
 from kiosk.reports import acknowledge
 from kiosk.services import services
@@ -61,7 +62,8 @@ ACCOUNTS = {  # name -> (email, role): the five principals, then targets and sta
     "visitor_reader": ("visitor-reader@school.example", "dsl"),
 }
 HOME = {"staff": "/staff/concerns", "it": "/staff/admin/users"}
-WATCHED = ("reports", "report_events", "users", "kiosks", "pupils", "notifications", "settings")
+WATCHED = ("reports", "report_events", "users", "kiosks", "pupils", "notifications", "settings",
+           "help_requests", "help_events", "outbox")
 ROLE_REFUSAL = "Your role does not allow this page."
 
 
@@ -87,6 +89,7 @@ EXPECTED = {
     ("pupil.kiosk", "GET"): KIOSK_ONLY,            # "/" and "/kiosk"
     ("pupil.send_report", "POST"): KIOSK_ONLY,
     ("pupil.ask_for_help", "POST"): KIOSK_ONLY,
+    ("pupil.help_status", "GET"): KIOSK_ONLY,      # and only for the kiosk that asked
     ("pupil.unlock", "POST"): KIOSK_ONLY,
     ("pupil.paused", "GET"): KIOSK_ONLY,
     ("pupil.leave", "POST"): KIOSK_ONLY,
@@ -123,6 +126,7 @@ EXPECTED = {
     # Cases, pupils and exports: the DSL team and the head.
     ("staff.report", "GET"): READERS,
     ("staff.acknowledge_report", "POST"): READERS,
+    ("staff.acknowledge_help", "POST"): READERS,   # "I'm going" for a "Get an adult"
     ("staff.assign_case", "POST"): READERS,
     ("staff.add_note", "POST"): READERS,
     ("staff.record_decision", "POST"): READERS,
@@ -138,6 +142,12 @@ EXPECTED = {
     ("staff.exports", "GET"): READERS,
     ("staff.counts_csv", "GET"): READERS,
     ("staff.notifications_since", "GET"): READERS,
+    ("staff.board_panels", "GET"): READERS,
+    ("staff.closed_cases", "GET"): READERS,
+    # The alert screen: a browser with only an alert-screen cookie gets it (tested at the
+    # end); a logged-in reader is sent to the dashboard, anyone else to the login page.
+    ("staff.alert_screen", "GET"): staff_only(*READER_ROLES, staff="login", it="login"),
+    ("staff.stop_alerts", "POST"): ANYONE,
     ("staff.audit_log", "GET"): staff_only("dsl", "head"),
     # Accounts: IT, the DSL and the head; IT only for staff and IT accounts.
     ("staff.admin_users", "GET"): ACCOUNT_ADMINS,
@@ -236,6 +246,14 @@ def fresh_case(decision=None, acknowledged=True):
     return lambda world, principal: {"fresh": world.new_case(decision, acknowledged)}
 
 
+def fresh_help(world, principal):
+    """A new "Get an adult" from the kiosk (a press half a minute after the last one)."""
+    world.clock.now += timedelta(seconds=31)
+    reply = world.clients["kiosk"].post("/api/help")
+    assert reply.status_code == 201, reply.get_data(as_text=True)
+    return {"help": reply.json["help_id"]}
+
+
 def numbered(world, principal):
     return {"n": world.fresh_number()}
 
@@ -263,6 +281,8 @@ CALLS = {
                                         not_kiosk=refused_device),
     ("pupil.ask_for_help", "POST"): Call("/api/help", json_status(200, 201), json=dict,
                                          not_kiosk=refused_device),
+    ("pupil.help_status", "GET"): Call("/api/help/{help}", json_reply(200, "status"),
+                                       prepare=fresh_help, not_kiosk=refused_device),
     ("pupil.unlock", "POST"): Call("/api/kiosk/unlock", json_reply(200, "next"),
                                    json=lambda: {"pin": PIN}, not_kiosk=refused_device),
     ("pupil.paused", "GET"): Call("/kiosk/staff", page("Kiosk paused: Test kiosk"),
@@ -315,6 +335,8 @@ CALLS = {
     ("staff.report", "GET"): Call("/staff/reports/{case}", page()),
     ("staff.acknowledge_report", "POST"): Call("/staff/reports/{case}/acknowledge",
                                                BACK_TO_CASE),
+    ("staff.acknowledge_help", "POST"): Call("/staff/help/{help}/acknowledge",
+                                             goes_to("/staff/"), prepare=fresh_help),
     ("staff.assign_case", "POST"): Call("/staff/reports/{case}/assign", BACK_TO_CASE,
                                         form={"owner_id": "{dsl_id}"}),
     ("staff.add_note", "POST"): Call("/staff/reports/{case}/notes", BACK_TO_CASE,
@@ -345,6 +367,11 @@ CALLS = {
     ("staff.counts_csv", "GET"): Call("/staff/exports/counts.csv", served(200, "text/csv")),
     ("staff.notifications_since", "GET"): Call("/staff/api/notifications?since=0",
                                                json_reply(200, "notifications")),
+    ("staff.board_panels", "GET"): Call("/staff/api/board", json_reply(200, "sign_off")),
+    ("staff.closed_cases", "GET"): Call("/staff/api/reports?q=&page=1", json_reply(200, "rows")),
+    ("staff.alert_screen", "GET"): Call("/staff/alerts", goes_to("/staff/")),
+    ("staff.stop_alerts", "POST"): Call("/staff/alerts/stop",
+                                        goes_to("/staff/login", codes=(303,))),
     ("staff.audit_log", "GET"): Call("/staff/audit", page()),
     ("staff.admin_users", "GET"): Call("/staff/admin/users", page()),
     ("staff.admin_create_user", "POST"): Call(
@@ -834,3 +861,46 @@ def test_socket_access(world, key, principal):
         assert len(refused) == 1 and refused[0]["user_id"] == world.users[principal]["id"]
     elif expected == "ok":
         assert not refused
+
+
+# -- the alert screen -----------------------------------------------------------------------
+
+def test_only_readers_opening_the_dashboard_get_an_alert_screen_cookie(world):
+    for principal in PRINCIPALS:
+        client = world.ready(principal)
+        client.delete_cookie(ALERT_COOKIE)
+        client.get("/staff/")
+        assert (client.get_cookie(ALERT_COOKIE) is not None) == (principal in READER_ROLES), \
+            principal
+
+
+def test_an_alert_screen_hears_where_and_when_and_can_read_nothing(world):
+    """A DSL opened the dashboard on this browser and logged out: the alert cookie alone."""
+    browser = world.app.test_client()
+    world.tick()
+    assert log_in(browser, DSL_EMAIL, PASSWORD).status_code == 302
+    browser.get("/staff/")
+    browser.post("/staff/logout", data={"csrf_token": world.token(browser)})
+    sock = socketio.test_client(world.app, namespace="/staff", flask_test_client=browser)
+    try:
+        assert sock.is_connected("/staff")
+        reply = sock.emit("catch_up", {"since": 0}, namespace="/staff", callback=True)
+        assert set(reply) == {"alerts", "cursor"}  # never the notifications themselves
+        sock.get_received("/staff")
+        world.new_case()
+        assert [e["name"] for e in sock.get_received("/staff")] == ["alert"]
+    finally:
+        sock.disconnect(namespace="/staff")
+    case = world.ids["case"]
+    assert goes_to("/staff/login")(browser.get(f"/staff/reports/{case}"), {})
+    assert browser.get("/staff/api/notifications?since=0").status_code == 401
+    assert browser.get("/staff/api/reports").status_code == 401
+    assert browser.get("/staff/alerts").status_code == 200
+
+
+def test_a_made_up_alert_screen_cookie_gets_nothing(world):
+    browser = world.app.test_client()
+    browser.set_cookie(ALERT_COOKIE, "guessed")
+    sock = socketio.test_client(world.app, namespace="/staff", flask_test_client=browser)
+    assert not sock.is_connected("/staff")
+    assert goes_to("/staff/login")(browser.get("/staff/alerts"), {})

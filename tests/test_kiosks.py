@@ -18,7 +18,7 @@ PIN = "246810"
 def counts(db):
     """How many rows each table a kiosk action may write holds."""
     return {table: db[table].count for table in ("kiosks", "settings", "audit", "reports",
-                                                 "notifications")}
+                                                 "notifications", "help_requests", "outbox")}
 
 
 def actions(db):
@@ -355,16 +355,18 @@ def test_report_carries_the_kiosk_name(client, db):
 
 
 def test_get_an_adult_names_the_kiosk_once_per_half_minute(client, clock, db):
-    assert client.post("/api/help").status_code == 201
+    first = client.post("/api/help")
+    assert first.status_code == 201
     again = client.post("/api/help")
-    assert again.status_code == 200 and again.json == {"status": "already sent"}
+    assert again.status_code == 200
+    assert again.json == {"status": "already sent", "help_id": first.json["help_id"]}
     clock.now += timedelta(seconds=30)
     assert client.post("/api/help").status_code == 201
     payloads = [json.loads(r["payload"]) for r in db.query(
-        "SELECT payload FROM notifications WHERE kind = 'kiosk.help' ORDER BY id")]
-    assert payloads == [
-        {"at": "2026-11-18T10:30:00+00:00", "kiosk": "Test kiosk", "place": "Test room"},
-        {"at": "2026-11-18T10:30:30+00:00", "kiosk": "Test kiosk", "place": "Test room"}]
+        "SELECT payload FROM notifications WHERE kind = 'help.new' ORDER BY id")]
+    assert [(p["at"], p["kiosk"], p["place"]) for p in payloads] == [
+        ("2026-11-18T10:30:00+00:00", "Test kiosk", "Test room"),
+        ("2026-11-18T10:30:30+00:00", "Test kiosk", "Test room")]
 
 
 def test_help_from_another_kiosk_is_not_held_back(app, client, db):

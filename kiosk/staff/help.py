@@ -1,4 +1,4 @@
-""""Get an adult" on the staff side: "I'm going", and who has a dashboard open."""
+""""Get an adult" on the staff side: "I'm going", and who has a dashboard open now."""
 from flask import abort, jsonify, redirect, request, url_for
 
 from .. import help_requests, notify
@@ -14,28 +14,38 @@ from .auth import reader_required
 @reader_required
 def acknowledge_help(user, help_id):
     """"I'm going": this adult goes to the kiosk; every open dashboard hears who."""
-    db = get_db()
+    db, wants_json = get_db(), request.accept_mimetypes.best == "application/json"
     try:
         with writing(db):
             notification = help_requests.acknowledge(db, help_id, user, now())
             if notification is not None:
                 log("help.acknowledged", f"help:{help_id}")
     except LookupError:
+        if wants_json:  # the dashboard's button says why in its own words
+            return jsonify(error=f"There is no help request {help_id}."), 404
         abort(404, f"There is no help request {help_id}.")
     notify.push(services().broker, notification)
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json:
         shown = help_requests.payload(help_requests.get(db, help_id))
         return jsonify(status="acknowledged", by_name=shown["by_name"])
     return redirect(url_for("staff.dashboard"))
 
 
 def readers_watching(db):
-    """Active DSL-team accounts with a dashboard connected to this process now."""
+    """Active DSL-team accounts with a dashboard, or an alert screen left sounding after
+    their login ended, connected to this process now: told live by the escalation."""
     session_ids = sorted(set(getattr(events, "_live", {}).copy().values()))
-    if not session_ids:
+    screen_ids = sorted(set(getattr(events, "_screens", {}).copy().values()))
+    if not session_ids and not screen_ids:
         return []
-    marks, roles = ", ".join("?" * len(session_ids)), ", ".join("?" * len(READER_ROLES))
+    roles = ", ".join("?" * len(READER_ROLES))
     return list(db.query(
-        "SELECT DISTINCT u.id, u.email, u.name, u.role FROM staff_sessions s JOIN users u "
-        f"ON u.id = s.user_id WHERE s.id IN ({marks}) AND u.active = 1 AND u.role IN ({roles}) "
-        "ORDER BY u.id", [*session_ids, *READER_ROLES]))
+        "SELECT id, email, name, role FROM users WHERE active = 1 AND role IN "
+        f"({roles}) AND (id IN (SELECT user_id FROM staff_sessions WHERE id IN "
+        f"({_marks(session_ids)})) OR id IN (SELECT user_id FROM alert_screens WHERE id IN "
+        f"({_marks(screen_ids)}))) ORDER BY id",
+        [*READER_ROLES, *session_ids, *screen_ids]))
+
+
+def _marks(values):
+    return ", ".join("?" * len(values)) or "NULL"

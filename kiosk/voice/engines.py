@@ -163,17 +163,30 @@ class VoskEngine:
     def warm(self):
         pass
 
+    def knows(self, word):
+        """Whether the model's vocabulary has the word (vosk names the call differently
+        across versions: 0.3.45 has only vosk_model_find_word)."""
+        find = getattr(self._model, "vosk_model_find_word", None) or self._model.find_word
+        return find(word) >= 0
+
     def can_say(self, phrase):
-        return all(self._model.find_word(word) >= 0 for word in phrase.split())
+        return all(self.knows(word) for word in phrase.split())
+
+    def grammar(self, phrases):
+        """The page's phrases the model can say, as vosk's JSON grammar (UTF-8 as it is:
+        vosk does not decode \\uXXXX escapes and would drop every non-ASCII phrase)."""
+        known = sorted(p for p in phrases if self.can_say(p))
+        if not known:
+            raise VoiceUnavailable("none of this page's phrases can be recognised")
+        # "[unk]" lets anything else be heard as unknown instead of forced onto a tile;
+        # a model without it in its vocabulary only warns about it, so leave it out.
+        return json.dumps(known + (["[unk]"] if self.knows("[unk]") else []),
+                          ensure_ascii=False)
 
     def listen(self, phrases=None):
         if phrases:
-            known = sorted(p for p in phrases if self.can_say(p))
-            if not known:
-                raise VoiceUnavailable("none of this page's phrases can be recognised")
-            # "[unk]" lets anything else be heard as unknown instead of forced onto a tile.
             recogniser = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE,
-                                                    json.dumps(known + ["[unk]"]))
+                                                    self.grammar(phrases))
         else:
             recogniser = self._vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         recogniser.SetWords(True)

@@ -78,6 +78,9 @@ def start(data):
         listener = Listener(svc.voice.engine, phrases, limits)
     except VoiceUnavailable as exc:
         return {"error": f"speech input is busy or unavailable: {exc}"}
+    except Exception as exc:  # an engine fault must answer the kiosk, not leave it waiting
+        log.exception("Speech input could not start on page %r", data["page"])
+        return {"error": f"speech input failed: {exc}"}
     with _streams_lock:
         _streams[request.sid] = Stream(listener, data["page"], svc.speech)
     return {"ok": True, "engine": listener.engine.name, "mode": mode}
@@ -89,11 +92,11 @@ def audio(chunk):
     if stream is None:
         return  # chunks in flight after the utterance ended: nothing to do
     with stream.lock:
-        partial = stream.listener.feed(chunk)
+        partial = _safely(stream.listener, stream.listener.feed, chunk)
     if partial:
         emit("partial", {"text": partial})
     if stream.listener.finished:
-        _conclude(request.sid)
+        _conclude(request.sid, stream)
 
 
 @socketio.on("stop", namespace=NAMESPACE)
@@ -102,8 +105,8 @@ def stop(data=None):
     if stream is None:
         return
     with stream.lock:
-        stream.listener.finish()
-    _conclude(request.sid)
+        _safely(stream.listener, stream.listener.finish)
+    _conclude(request.sid, stream)
 
 
 @socketio.on("cancel", namespace=NAMESPACE)
@@ -126,11 +129,28 @@ def _close(sid):
     return stream
 
 
-def _conclude(sid):
-    """Send the one 'heard' event of an utterance, then the read-back of spoken words."""
-    stream = _close(sid)
-    if stream is None:
-        return  # another thread concluded it first
+def _safely(listener, step, *args):
+    """One step of recognition; an engine fault ends the utterance as not heard."""
+    try:
+        return step(*args)
+    except Exception:
+        log.exception("Speech recognition failed")
+        listener.fail("engine_error")
+        return ""
+
+
+def _conclude(sid, stream):
+    """Send the one 'heard' event of an utterance, then the read-back of spoken words.
+
+    Only `stream` is concluded: if the kiosk has started a new utterance meanwhile
+    (the reaper checked an old one), the new one is left alone.
+    """
+    with _streams_lock:
+        if _streams.get(sid) is not stream:
+            return  # another thread concluded it first, or it was replaced
+        del _streams[sid]
+    with stream.lock:
+        stream.listener.close()
     outcome = stream.listener.outcome
     socketio.emit("heard", dict(outcome.as_event(), page=stream.page), to=sid,
                   namespace=NAMESPACE)
@@ -152,10 +172,19 @@ def _start_reaper():
 
 
 def _reap():
+    """Runs for the life of the process: nothing a stream does may end it."""
     while True:
         time.sleep(REAP_EVERY)
-        for sid, stream in list(_streams.items()):
-            with stream.lock:
-                stream.listener.check_time()
-            if stream.listener.finished:
-                _conclude(sid)
+        try:
+            reap_once()
+        except Exception:
+            log.exception("Ending stale speech streams failed")
+
+
+def reap_once():
+    """End each stream that stopped sending or ran over time, and tell its kiosk."""
+    for sid, stream in list(_streams.items()):
+        with stream.lock:
+            _safely(stream.listener, stream.listener.check_time)
+        if stream.listener.finished:
+            _conclude(sid, stream)

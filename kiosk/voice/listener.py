@@ -37,7 +37,8 @@ class Outcome:
     tile: str = ""
     text: str = ""
     confidence: float = 0.0
-    reason: str = ""  # why not heard: silence, unclear, too_long, bad_audio, timeout
+    reason: str = ""  # why not heard: silence, unclear, too_long, bad_audio, timeout,
+    # engine_error
 
     def as_event(self):
         event = {"status": self.status, "engine": self.engine}
@@ -165,6 +166,16 @@ class Listener:
         if now - self.started > self.max_seconds + self.limits.idle_seconds:
             return self._give_up("too_long")
         return None
+
+    def fail(self, reason):
+        """End the utterance as not heard for a reason found outside the listener."""
+        if self.finished:
+            return
+        self.outcome = Outcome("not_heard", self.engine.name, reason=reason)
+        try:
+            self.close()
+        except Exception:  # the engine is already at fault; the outcome stands
+            pass
 
     def _give_up(self, reason):
         """End the utterance as not heard; returns "" (no partial) for feed's callers."""

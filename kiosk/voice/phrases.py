@@ -1,13 +1,37 @@
 """What a pupil can say on a page: each phrase, normalised, mapped to its tile."""
-import re
+import unicodedata
 
-_NOT_WORD = re.compile(r"[^a-z0-9' ]+")
+# Joiners are part of how some scripts spell a word (Urdu, Persian); kept in a phrase.
+_JOINERS = "\u200c\u200d"
+# Letters written interchangeably, as kiosk/triage.py treats them: the Arabic
+# keyboard's yeh, kaf and heh for Urdu's own, which look alike on screen.
+_SAME_LETTER = str.maketrans({"ی": "ي", "ى": "ي", "ے": "ي", "ک": "ك", "ہ": "ه",
+                              "ۃ": "ة", "ھ": "ه", "\u0640": None, "\u200c": None,
+                              "\u200d": None})
+
+
+def _nfkc_casefold(text):
+    """Unicode's caseless form; NFKC again after casefold, which can leave it unnormalised."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _is_word_part(char):
+    """Letters and digits of any script, their marks (vowel signs), apostrophes, joiners."""
+    return char.isalnum() or char in "'" + _JOINERS or unicodedata.category(char)[0] == "M"
 
 
 def normalise(text):
-    """Lower case words only, so 'Someone was unkind to me.' matches what is heard."""
-    text = _NOT_WORD.sub(" ", text.lower().replace("\u2019", "'"))
+    """Caseless words of any script, so 'Someone was unkind to me.' matches what is
+    heard; punctuation is dropped and the spelling is kept, as a model's words are."""
+    text = _nfkc_casefold(text).replace("\u2019", "'")
+    text = "".join(char if _is_word_part(char) else " " for char in text)
     return " ".join(word.strip("'") for word in text.split() if word.strip("'"))
+
+
+def _key(phrase):
+    """A normalised phrase as compared: look-alike letters and Arabic vowel marks folded."""
+    return "".join(char for char in phrase.translate(_SAME_LETTER)
+                   if not ("\u064b" <= char <= "\u065f" or char == "\u0670"))
 
 
 def page_phrases(page, synonyms=None):
@@ -32,25 +56,19 @@ def clashes(page, synonyms):
 
 
 def match(heard, phrases):
-    """(tile id, share of the phrase heard) for what the recogniser returned, or (None, 0).
+    """(tile id, 1.0) when what the recogniser returned is one of the page's phrases,
+    else (None, 0.0).
 
-    An exact phrase is a full match. A recogniser limited to a grammar may stop
-    early on the last word or two (clipped audio, a trailing word swallowed by
-    silence); then the tile counts only if every phrase it could be the start of
-    belongs to that one tile, and the share says how much of it was heard.
+    Only a whole phrase counts. A part of one is not taken: the start of a phrase is
+    what out-of-page speech forced onto a grammar most often looks like, and every
+    answer is confirmed by the pupil, who can simply say it again. So heard text with
+    a negation ("i am not safe") can only be a phrase that has it too.
     """
-    heard = normalise(heard)
+    heard = _key(normalise(heard))
     if not heard:
         return None, 0.0
-    if heard in phrases:
-        return phrases[heard], 1.0
-    words = heard.split()
-    candidates = {}
-    for phrase, tile in phrases.items():
-        phrase_words = phrase.split()
-        if phrase_words[:len(words)] == words:
-            share = len(words) / len(phrase_words)
-            candidates[tile] = max(candidates.get(tile, 0.0), share)
-    if len(candidates) != 1:
+    keyed = {_key(phrase): tile for phrase, tile in phrases.items()}
+    tile = keyed.get(heard)
+    if tile is None:
         return None, 0.0
-    return next(iter(candidates.items()))
+    return tile, 1.0

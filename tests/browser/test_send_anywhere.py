@@ -145,6 +145,23 @@ def test_send_is_tried_again_until_the_server_stores_it(kiosk, server):
     assert reports_from(server, this_kiosk(server)) == [(tries["tries"][0], "same-day")]
 
 
+def test_a_report_the_server_refuses_is_not_sent_again(kiosk):
+    tries = []
+
+    def refuse(route):
+        tries.append(route.request.post_data_json["client_id"])
+        route.fulfill(status=400, json={"error": "unknown tile 'x' on page 'safe'"})
+
+    kiosk.route("**/api/reports", refuse)
+    tell_that_someone_was_unkind(kiosk)
+    tap(kiosk, "Send")
+    expect(kiosk.get_by_role("alertdialog")).to_contain_text(
+        "Something went wrong. Please tell an adult.")
+    expect(kiosk.locator("body[data-outbox]")).to_have_count(0)  # nothing left to try
+    assert len(tries) == 1
+    expect(kiosk.get_by_text(THANKS)).to_have_count(0)
+
+
 def test_hide_while_sending_clears_at_once_and_the_report_is_still_stored(kiosk, server):
     tries = failing_reports(kiosk)
     tell_that_someone_was_unkind(kiosk)

@@ -559,6 +559,11 @@
   let overlayTimer = null;
   function overlayKind() { return $("overlay").hidden ? "" : $("overlay").dataset.kind; }
   function showMessage(words, button, onButton, countdown, kind = "") {
+    if (overlayTimer) {  // news (a thank-you, help) replaces the reset warning and its count
+      clearInterval(overlayTimer);
+      overlayTimer = null;
+      armIdle();
+    }
     $("overlay").dataset.kind = kind;
     $("overlay-symbol").src = words.symbol || "";
     $("overlay-text").textContent = words.text;
@@ -783,8 +788,17 @@
     hideOverlay();
     const next = afterHelp;
     afterHelp = null;
-    if (next) next();
+    if (next) return next();
+    const mine = state.sending;  // this pupil's report is still on its way: say so again
+    if (mine && !mine.urgent && mine.stage !== "told" && mine.stage !== "refused") {
+      showSending(mine);
+    }
   }
+  // The network is back: try at once rather than wait out the backoff.
+  window.addEventListener("online", () => {
+    if (outbox.length) sendNow();
+    if (help.waiting) postHelp();
+  });
   $("get-adult").addEventListener("click", askForHelp);
   $("hide").addEventListener("click", hideNow);
   $("forward").addEventListener("click", () => {

@@ -118,16 +118,18 @@
 
   // ---- the connection: loud when it drops, with the time since the last contact ----
   const live = $("live"), offline = $("offline-banner");
-  const opened = Date.now();
-  const FIRST_CONNECT_MS = 5e3;  // the first connection may take a moment: not offline yet
-  let lastContact = opened, connected = false, everConnected = false;
+  // Grace before saying "offline": the first connection takes a moment, and a server that
+  // closes a socket whose login ended is answered by a new one at once.
+  const FIRST_CONNECT_MS = 5e3, RECONNECT_MS = 2e3;
+  let lastContact = Date.now(), lostAt = Date.now(), connected = false, everConnected = false;
 
   function contact() { lastContact = Date.now(); }
   function looksOffline() {
     return !connected && mode !== "stopped"
-      && (everConnected || Date.now() - opened > FIRST_CONNECT_MS);
+      && Date.now() - lostAt > (everConnected ? RECONNECT_MS : FIRST_CONNECT_MS);
   }
   function setConnected(yes) {
+    if (connected && !yes) lostAt = Date.now();
     connected = yes;
     everConnected ||= yes;
     live.dataset.state = yes ? "live" : looksOffline() ? "offline" : "connecting";
@@ -569,21 +571,27 @@
     if (mode !== "staff") return;
     known = subjectsKnown();
     mode = "alerts";
-    // Nothing a pupil said stays on a screen nobody is logged in to.
-    reports.clear(); rowEls.clear(); helps.clear(); warnings.clear();
-    document.querySelectorAll("#dashboard, #dashboard-title, .bar nav, .bar form")
-      .forEach((node) => node.remove());
+    // Nothing a pupil said stays on a screen nobody is logged in to: not in the page,
+    // not in the data it was served with.
+    forgetContent();
     $("alert-screen").hidden = false;
     history.replaceState(null, "", config.urls.alerts);
     setConnected(connected);
   }
 
+  function forgetContent() {
+    reports.clear(); rowEls.clear(); helps.clear(); warnings.clear(); signOff.clear();
+    directory = { kiosks: {}, people: {} };
+    for (const key of ["rows", "help", "warnings", "directory", "sign_off"]) delete config[key];
+    document.querySelectorAll("#dashboard, #dashboard-title, #dashboard-config, .bar nav, .bar form")
+      .forEach((node) => node.remove());
+  }
+
   function stopAlerting() {
     mode = "stopped";
     socket.disconnect();
-    reports.clear(); alerts.clear();
-    document.querySelectorAll("#dashboard, #dashboard-title, .bar nav, .bar form")
-      .forEach((node) => node.remove());
+    alerts.clear();
+    forgetContent();
     $("alert-screen").hidden = true;
     $("stopped-screen").hidden = false;
     offline.hidden = true;
@@ -649,12 +657,18 @@
   socket.on("alert", (a) => { contact(); onAlert(a); });
   socket.io.on("ping", contact);
 
-  // Once a second: the offline banner's clock, a link gone silent, overdue rows.
-  let ticks = 0;
+  // Once a second: the offline banner's clock, a link gone silent; every few seconds,
+  // rows that have become overdue and how long "Get an adult" has waited.
+  const RECHECK_MS = 5e3;
+  let rechecked = Date.now();
   setInterval(() => {
     showOffline();
     if (connected && Date.now() - lastContact > STALE_MS) { setConnected(false); reconnect(); }
-    if (++ticks % 15 === 0 && mode === "staff") { recheckOverdue(); drawHelp(); }
+    if (mode === "staff" && Date.now() - rechecked >= RECHECK_MS) {
+      rechecked = Date.now();
+      recheckOverdue();
+      drawHelp();
+    }
   }, 1000);
 
   if (mode === "staff") {
