@@ -15,6 +15,7 @@ reads (report id, client id) from the server's database. Nothing is read back ov
 API: a kiosk can only add a report.
 """
 import argparse
+import contextlib
 import os
 import sqlite3
 import statistics
@@ -192,54 +193,70 @@ def percentile(values, pct):
         if len(values) > 1 else (values[0] if values else float("nan"))
 
 
-def measure(target, args):
-    """Every phase against one target; returns a dict of figures."""
-    figures = {}
-    for count in (50, 200):
-        tally = at_once(target, count, args.rounds, args.timeout)
-        latencies, counts = alert_latencies(target, tally, args.timeout)
-        figures[f"at_once_{count}"] = dict(
-            counts, errors=len(tally.errors), p50=percentile(latencies, 50),
-            p99=percentile(latencies, 99), max=max(latencies, default=float("nan")))
+def phase_at_once(target, count, args):
+    """Figures for `count` kiosks sending together."""
+    tally = at_once(target, count, args.rounds, args.timeout)
+    latencies, counts = alert_latencies(target, tally, args.timeout)
+    return dict(counts, errors=len(tally.errors), p50=percentile(latencies, 50),
+                p99=percentile(latencies, 99), max=max(latencies, default=float("nan")))
+
+
+def phase_every_period(target, args):
+    """Figures for every kiosk sending every PERIOD seconds."""
     cpu = target.cpu_seconds()
     tally, window = every_period(target, args.seconds, args.timeout)
     cpu = target.cpu_seconds() - cpu
     latencies, counts = alert_latencies(target, tally, args.timeout)
-    figures["every_3s"] = dict(counts, errors=len(tally.errors), per_second=len(tally.started)
-                               / window, p50=percentile(latencies, 50),
-                               p99=percentile(latencies, 99),
-                               cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+    return dict(counts, errors=len(tally.errors), per_second=len(tally.started) / window,
+                p50=percentile(latencies, 50), p99=percentile(latencies, 99),
+                cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+
+
+def phase_flat_out(target, args):
+    """Figures for 50 kiosks sending back to back."""
     cpu = target.cpu_seconds()
     tally, window = flat_out(target, 50, args.seconds / 2, args.timeout)
     cpu = target.cpu_seconds() - cpu
-    figures["flat_out"] = dict(errors=len(tally.errors), per_second=len(tally.started) / window,
-                               cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+    return dict(errors=len(tally.errors), per_second=len(tally.started) / window,
+                cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+
+
+PHASES = {"at_once_50": lambda t, a: phase_at_once(t, 50, a),
+          "at_once_200": lambda t, a: phase_at_once(t, 200, a),
+          "every_3s": phase_every_period, "flat_out": phase_flat_out}
+
+
+def measure(targets, args):
+    """Each phase on each target in turn (kiosk, then minimal, phase by phase), so a
+    change in what else the machine is doing falls on both; returns figures per target."""
+    figures = {target.name: {} for target in targets}
+    for phase, run in PHASES.items():
+        for target in targets:
+            figures[target.name][phase] = run(target, args)
     return figures
 
 
-def kiosk_target(server):
-    """The kiosk server with 200 enrolled kiosks and two DSL dashboards."""
-    kiosks = server.kiosk_sessions(200)
-    dashboards = [Dashboard(server.base_url, cookie_header(login(server))) for _ in range(2)]
-    return Target("kiosk", server.base_url, Path(server.instance_path) / "kiosk.sqlite3",
-                  kiosks, dashboards, lambda kiosk, client_id: {"client_id": client_id,
-                                                                "answers": ANSWERS},
-                  server.process.pid)
-
-
-def measure_kiosk(args):
-    """All phases against run.py."""
+@contextlib.contextmanager
+def kiosk_target():
+    """The kiosk server with 200 enrolled kiosks and two DSL dashboards logged in."""
     with running_server() as server:
-        target = kiosk_target(server)
+        kiosks = server.kiosk_sessions(200)
+        dashboards = [Dashboard(server.base_url, cookie_header(login(server)))
+                      for _ in range(2)]
         try:
-            return measure(target, args)
+            yield Target("kiosk", server.base_url,
+                         Path(server.instance_path) / "kiosk.sqlite3", kiosks, dashboards,
+                         lambda kiosk, client_id: {"client_id": client_id,
+                                                   "answers": ANSWERS},
+                         server.process.pid)
         finally:
-            for dashboard in target.dashboards:
+            for dashboard in dashboards:
                 dashboard.close()
 
 
-def measure_minimal(args):
-    """All phases against bench/minimal_app.py."""
+@contextlib.contextmanager
+def minimal_target():
+    """bench/minimal_app.py with 200 kiosks (no enrolment: it has none) and two dashboards."""
     with tempfile.TemporaryDirectory(prefix="kiosk-minimal-") as folder:
         port, log_path = free_port(), Path(folder) / "server.log"
         database = Path(folder) / "minimal.sqlite3"
@@ -252,11 +269,11 @@ def measure_minimal(args):
             wait_ready(base_url, process, log_path)
             kiosks = {f"Kiosk {n}": requests.Session() for n in range(1, 201)}
             dashboards = [Dashboard(base_url) for _ in range(2)]
-            target = Target("minimal", base_url, database, kiosks, dashboards,
-                            lambda kiosk, client_id: {"client_id": client_id, "kiosk": kiosk,
-                                                      "answers": ANSWERS}, process.pid)
             try:
-                return measure(target, args)
+                yield Target("minimal", base_url, database, kiosks, dashboards,
+                             lambda kiosk, client_id: {"client_id": client_id,
+                                                       "kiosk": kiosk, "answers": ANSWERS},
+                             process.pid)
             finally:
                 for dashboard in dashboards:
                     dashboard.close()
@@ -302,11 +319,15 @@ def show(kiosk, minimal):
 
 
 def main():
-    """Measure both servers in this run, one after the other, and compare."""
+    """Start both servers, measure them phase by phase in this run, and compare."""
     args = parse_args()
-    kiosk = measure_kiosk(args)
-    minimal = measure_minimal(args)
-    return 0 if show(kiosk, minimal) else 1
+    before = os.getloadavg()[0]
+    with kiosk_target() as kiosk, minimal_target() as minimal:
+        figures = measure([kiosk, minimal], args)
+    # Both servers and all 200 kiosks share this machine's cores: say how busy it was.
+    print(f"{os.cpu_count()} cores; load average {before:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end")
+    return 0 if show(figures["kiosk"], figures["minimal"]) else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The database: one sqlite-utils connection per request, schema by migrations."""
+"""The database: sqlite-utils connections (one per request, reused after), schema by migrations."""
 import contextlib
 import os
 import sqlite3
@@ -36,6 +36,7 @@ def connect(path):
     db = sqlite_utils.Database(conn)
     db.write_lock, db.opened_as = _write_lock(path), path
     db.enable_wal()
+    db.file_identity = _file_identity(path)  # which file, should the name be reused later
     # FULL: a pupil is told "sent" only after the report survives a power cut.
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
@@ -76,7 +77,8 @@ def writing(db):
 def get_db():
     """The request's database connection, opened on first use."""
     if "db" not in g:
-        g.db = _reuse(current_app.config["DATABASE"]) or connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        g.db = _reuse(path) or connect(path)
     return g.db
 
 
@@ -89,7 +91,7 @@ def close_db(exc=None):
 # Connections left open between requests. Opening one costs about 0.8 ms of CPU (SQLite
 # reads the whole schema again), more than storing a report; reusing one costs nothing.
 IDLE_CONNECTIONS = 16
-_idle = []  # (path, file identity, db), oldest first
+_idle = []  # connections, oldest first
 _idle_guard = threading.Lock()
 
 
@@ -102,17 +104,21 @@ def _file_identity(path):
     return found.st_dev, found.st_ino
 
 
+def _still_that_file(db):
+    """True while the connection's file is still the one its path names."""
+    path = getattr(db, "opened_as", "")
+    identity = getattr(db, "file_identity", None)
+    return path not in ("", ":memory:") and identity is not None \
+        and _file_identity(path) == identity
+
+
 def _reuse(path):
     """An idle connection to this database file, or None."""
-    identity = _file_identity(path)
     with _idle_guard:
-        for i in range(len(_idle) - 1, -1, -1):
-            if _idle[i][0] == path:
-                _, was, db = _idle.pop(i)
-                break
-        else:
-            return None
-    if was == identity and identity is not None:
+        found = next((i for i in range(len(_idle) - 1, -1, -1)
+                      if _idle[i].opened_as == path), None)
+        db = _idle.pop(found) if found is not None else None
+    if db is None or _still_that_file(db):
         return db
     db.close()  # the file was replaced or removed: never hand out the old one
     return None
@@ -124,14 +130,12 @@ def _keep_or_close(db):
         clean = not db.conn.in_transaction
     except sqlite3.ProgrammingError:
         return  # already closed by its user
-    path = getattr(db, "opened_as", "")
-    identity = _file_identity(path) if path not in ("", ":memory:") else None
-    if not clean or identity is None:
-        db.close()  # a transaction left open (or a private database) is not passed on
+    if not clean or not _still_that_file(db):
+        db.close()  # a transaction left open (or a replaced file) is not passed on
         return
     with _idle_guard:
-        _idle.append((path, identity, db))
-        oldest = _idle.pop(0)[2] if len(_idle) > IDLE_CONNECTIONS else None
+        _idle.append(db)
+        oldest = _idle.pop(0) if len(_idle) > IDLE_CONNECTIONS else None
     if oldest is not None:
         oldest.close()
 

@@ -35,10 +35,6 @@ class Step:
     def role_name(self):
         return ROLE_NAMES.get(self.to, self.to)
 
-    @property
-    def report(self):  # the name the command line and older callers use
-        return self.item
-
 
 def _taken(db, about, item_id):
     """Roles already told (or found to have nobody) about this: role -> nobody."""

@@ -277,3 +277,14 @@ def test_with_no_deputy_it_goes_to_the_head_at_once_and_says_nobody(app, client,
         ("escalation_nobody", None), ("escalated", None), ("email_sent", "arrival"),
         ("email_sent", "escalation")]
     assert mail.recipients("nobody is going yet") == [HEAD]
+
+
+def test_the_check_command_names_the_help_request(app, client, clock, team, mail, runner):
+    help_id = ask(client).json["help_id"]
+    clock.now += timedelta(minutes=2)
+    dry = runner.invoke(args=["escalation", "check", "--dry-run"])
+    assert f"Get an adult {help_id}: due to go to Deputy DSL (step 1)." in dry.output
+    result = runner.invoke(args=["escalation", "check"])
+    assert result.exit_code == 0, result.output
+    assert (f"Get an adult {help_id}: escalated to Deputy DSL (step 1), told Dee Puty; "
+            "emailed 1." in result.output)

@@ -116,6 +116,20 @@ def test_the_same_send_racing_itself_is_stored_once_and_both_hear_success(server
     assert all(told[stored[c][0]] == 1 for _, c in pairs)
 
 
+def test_a_send_waits_for_another_program_holding_the_write_lock(server):
+    # A backup or a command line change holds the lock for a second: the kiosk's send
+    # waits for it (BEGIN IMMEDIATE with a busy timeout) and is stored, not refused.
+    kiosk = next(iter(server.kiosk_sessions(1).values()))
+    other = sqlite3.connect(Path(server.instance_path) / "kiosk.sqlite3",
+                            isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(1.0, other.execute, ["COMMIT"]).start()  # the other program's work
+    try:
+        assert send(server.base_url, kiosk, str(uuid.uuid4())) == 201
+    finally:
+        other.close()
+
+
 class Kiosks:
     """Kiosks that keep sending and, like kiosk.js, retry an unanswered send under the
     same client id until the server says it is stored."""
@@ -214,3 +228,23 @@ def test_a_server_killed_twenty_times_mid_send_loses_no_acknowledged_report():
     # each has its one report.new notification, written in the same transaction.
     assert set(stored) == set(acknowledged) and len(acknowledged) == len(set(acknowledged))
     assert all(told[report_id] == 1 for report_id, _ in stored.values())
+
+
+def test_a_connection_is_reused_only_when_clean_and_for_the_same_file(app):
+    # Requests reuse connections (opening one reads the whole schema again); one left
+    # in a transaction, or to a database file since replaced, is never handed on.
+    from kiosk.db import get_db
+    with app.app_context():
+        first = get_db()
+    with app.app_context():
+        assert get_db() is first  # kept, clean, for the next request
+        get_db().conn.execute("BEGIN IMMEDIATE")  # a request that never finished
+    with app.app_context():
+        again = get_db()
+        assert again is not first and not again.conn.in_transaction
+    path = Path(app.config["DATABASE"])
+    copy = path.with_suffix(".copy")
+    copy.write_bytes(path.read_bytes())
+    copy.replace(path)  # same name, another file: as a restored backup would arrive
+    with app.app_context():
+        assert get_db() is not again

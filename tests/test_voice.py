@@ -1,6 +1,8 @@
 """Speech input: real pocketsphinx on espeak-ng speech, through the real Socket.IO path."""
 import os
 import random
+import threading
+import unicodedata
 import zipfile
 
 import pytest
@@ -10,7 +12,9 @@ from kiosk.extensions import socketio
 from kiosk.voice import models
 from kiosk.voice.engines import PocketSphinxEngine
 from kiosk.voice.listener import Limits, Listener
-from kiosk.voice.phrases import match, normalise
+from kiosk.translations import localise
+from kiosk.voice import events
+from kiosk.voice.phrases import match, normalise, page_phrases
 
 from helpers import kiosk_device
 from speech_audio import chunks, heard, noise, say, send, spoken, start
@@ -33,17 +37,75 @@ def test_phrases_are_normalised_like_what_is_heard():
     assert normalise("  No.  Skip! ") == "no skip"
 
 
-def test_a_phrase_maps_to_its_tile_and_a_shared_start_maps_to_none():
+def test_only_a_whole_phrase_maps_to_its_tile():
     phrases = {"in a game": "game", "in an app": "app", "someone was unkind to me": "unkind"}
-    assert match("in a game", phrases) == ("game", 1.0)
-    assert match("someone was unkind", phrases) == ("unkind", 0.6)
-    assert match("in", phrases) == (None, 0.0)  # could be the start of two tiles
+    assert match("In a game.", phrases) == ("game", 1.0)
+    assert match("someone was unkind", phrases) == (None, 0.0)  # the start of one phrase
+    assert match("in", phrases) == (None, 0.0)
     assert match("banana", phrases) == (None, 0.0)
+
+
+def _letters(text):
+    return [c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalpha()]
+
+
+@pytest.mark.parametrize("code", ["en", "pl", "cy", "ur", "ar"])
+def test_every_shipped_language_keeps_its_letters_and_matches_its_tiles(app, code):
+    """Each tile's label and spoken words, in each language, heard as that tile."""
+    content = app.extensions["kiosk"].content
+    assert code in content.languages
+    pages, _, _ = localise(content, content.languages[code])
+    checked = 0
+    for page_id, page in pages.items():
+        if content.voice_mode(page_id) != "tiles":
+            continue
+        phrases = page_phrases(page)
+        for tile in page.tiles:
+            for said in (tile.label, tile.say):
+                assert _letters(normalise(said)) == _letters(said), said
+                assert match(said, phrases) == (tile.id, 1.0), (page_id, said)
+                checked += 1
+    assert checked >= 60
+
+
+def test_letters_of_every_script_are_kept_and_look_alikes_match():
+    assert normalise("Dw i\u2019n ofnus, ŵyr!") == "dw i'n ofnus ŵyr"
+    assert normalise("Coś złego się stało.") == "coś złego się stało"
+    assert normalise("ہاں، میں محفوظ ہوں۔") == "ہاں میں محفوظ ہوں"
+    assert normalise("نعم، أنا بأمان.") == "نعم أنا بأمان"
+    assert normalise("잘 모르겠어요?") == "잘 모르겠어요"
+    assert normalise("ＹＥＳ") == "yes"  # full-width letters, as some keyboards type
+    # Urdu typed with an Arabic keyboard's yeh and kaf is the same phrase.
+    assert match("ہاں، ٹھیک ہے", {"هاں ٹھيك هے": "yes"}) == ("yes", 1.0)
+
+
+NEGATIONS = ("no", "not", "don't", "nope", "help")
+
+
+def test_no_yes_phrase_on_the_safety_page_can_be_part_of_a_no(app):
+    """A recogniser that drops a word must not turn a "no" into a "yes"."""
+    content = app.extensions["kiosk"].content
+    by_tile = {}
+    for phrase, tile in content.voice_phrases("safe").items():
+        by_tile.setdefault(tile, []).append(phrase.split())
+    for yes in by_tile["yes"]:
+        assert not set(yes) & set(NEGATIONS), yes
+        for other in by_tile["no"] + by_tile["not_sure"]:
+            rest = iter(other)
+            assert not all(word in rest for word in yes), (yes, other)  # a subsequence
+
+
+@pytest.mark.parametrize("said", ["no", "nope", "help me", "i'm not safe", "i am not safe",
+                                  "i don't feel safe", "no i'm not", "not safe", "no safe",
+                                  "yes not", "not yes", "safe"])
+def test_heard_text_with_a_negation_is_never_yes(app, said):
+    phrases = app.extensions["kiosk"].content.voice_phrases("safe")
+    assert match(said, phrases)[0] != "yes"
 
 
 def test_the_same_phrase_for_two_tiles_is_a_content_error(content_dir, symbols):
     path = content_dir / "voice.toml"
-    path.write_text(path.read_text().replace('no = ["no", "not safe"', 'no = ["yes", "not safe"'))
+    path.write_text(path.read_text().replace('no = ["no", "nope"', 'no = ["yes", "nope"'))
     with pytest.raises(ContentError, match=r"voice.toml: synonyms.safe: 'yes' would stand for both 'yes' and 'no'"):
         load_content(content_dir, symbols)
 
@@ -256,3 +318,60 @@ def _files(root):
     for folder, _, names in os.walk(root):
         for name in names:
             yield os.path.join(folder, name)
+
+
+# -- the reaper ------------------------------------------------------------------
+
+class _Interleaved:
+    """A kiosk's listener as the reaper in this test's thread sees it: `on_check` runs
+    while the reaper checks it, `meanwhile` between that check and its ending. The
+    server's own reaper thread sees a stream that is never due, so it stays out."""
+
+    def __init__(self, listener, on_check=None, meanwhile=None):
+        self._listener, self._on_check, self._meanwhile = listener, on_check, meanwhile
+        self._thread = threading.current_thread()
+
+    def __getattr__(self, name):
+        return getattr(self._listener, name)
+
+    def check_time(self):
+        if threading.current_thread() is self._thread and self._on_check:
+            self._on_check(self._listener)
+
+    @property
+    def finished(self):
+        if threading.current_thread() is not self._thread:
+            return False
+        meanwhile, self._meanwhile = self._meanwhile, None
+        if meanwhile:
+            meanwhile()
+        return self._listener.finished
+
+
+def _stream_of(client):
+    sid = socketio.server.manager.sid_from_eio_sid(client.eio_sid, "/voice")
+    return sid, events._streams[sid]
+
+
+def test_the_reaper_ends_only_the_stream_it_checked(voice):
+    """The kiosk's next utterance starts between the reaper's check and its ending."""
+    start(voice, "safe")
+    sid, stale = _stream_of(voice)
+    stale.listener = _Interleaved(stale.listener, on_check=lambda l: l.fail("timeout"),
+                                  meanwhile=lambda: start(voice, "safe"))
+    events.reap_once()
+    assert events._streams[sid] is not stale  # the new utterance is still open
+    assert heard(say(voice, spoken("Yes.")))["tile"] == "yes"
+
+
+def test_a_fault_while_reaping_tells_the_kiosk_and_the_reaper_goes_on(voice):
+    start(voice, "safe")
+    sid, stream = _stream_of(voice)
+
+    def broken(listener):
+        raise RuntimeError("the recogniser failed")
+    stream.listener = _Interleaved(stream.listener, on_check=broken)
+    events.reap_once()  # does not raise
+    assert heard(send(voice, [], stop=False))["reason"] == "engine_error"
+    assert start(voice, "safe")["ok"]
+    assert heard(say(voice, spoken("No.")))["tile"] == "no"

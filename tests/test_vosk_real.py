@@ -125,7 +125,7 @@ def test_korean_free_speech_is_transcribed_and_read_back(voice):
     assert start(voice, "more")["mode"] == "words"
     events = say(voice, spoken("집에 가고 싶어요", "ko", 150))
     result = heard(events)
-    assert result["status"] == "words" and result["engine"] == "vosk" and result["text"]
+    assert result["status"] == "words" and result["engine"] == "vosk" and result["text"], result
     assert [name for name, _ in events].count("readback") == 1
 
 

@@ -4,8 +4,11 @@
   alerts, audibly and visibly, within 2 s of an urgent report. Headless Chromium has no
   speaker, so "audibly" is recorded by an init script that counts the oscillator notes
   the page starts while its AudioContext is running (what a speaker would have played).
-  Chromium runs with the autoplay policy of a desktop browser, so the page has to ask
-  for a tap before it may sound, as it would on a school PC.
+  Headless Chromium also plays Web Audio without any tap, where a desktop browser holds
+  it back until the page has been tapped; the same init script puts that rule back (an
+  AudioContext starts suspended unless the page was reached by tapping, and resumes
+  only inside a tap), so "Tap anywhere to turn sound on" is tested where a school PC
+  needs it: an alert screen opened again after the browser restarted.
 - A dashboard offline while 2,000 reports arrive shows every one once it is back.
 - The rows say where, who logged it, who owns it and when it is overdue; "Get an adult"
   is answered with "I'm going"; closed cases move to the Closed view.
@@ -21,7 +24,6 @@ import pytest
 from playwright.sync_api import expect
 
 from bench._server import DSL_EMAIL, DSL_PASSWORD, running_server
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from kiosk import create_app
 from kiosk.db import get_db, writing
 from kiosk.reports import parse_submission, store_report
@@ -32,8 +34,19 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 IDLE_MINUTES = 0.1  # a 6-second idle expiry, so the test sees it without waiting 30 minutes
 WORDS = "he told me not to tell anyone about the photos"
-# Counts each note the page starts while its AudioContext may really play it.
-COUNT_NOTES = """
+# A desktop browser's autoplay rule, which headless Chromium does not apply, and a count
+# of each note the page starts while its AudioContext may really play it.
+DESKTOP_AUDIO = """
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  constructor(...args) {
+    super(...args);
+    if (!navigator.userActivation.hasBeenActive) super.suspend();
+  }
+  resume() {
+    return navigator.userActivation.isActive ? super.resume() : Promise.resolve();
+  }
+};
 window.notesPlayed = 0;
 const make = AudioContext.prototype.createOscillator;
 AudioContext.prototype.createOscillator = function () {
@@ -88,31 +101,19 @@ def quick_idle_server():
         yield running
 
 
-@pytest.fixture
-def desktop_chromium(playwright):
-    """Chromium that, like a desktop browser, lets a page sound only after a tap."""
-    chromium = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS + ["--autoplay-policy=user-gesture-required"])
-    yield chromium
-    chromium.close()
-
-
 def test_an_idle_expired_dashboard_still_alerts_audibly_and_visibly_within_2_s(
-        desktop_chromium, quick_idle_server):
+        browser, quick_idle_server):
     server = quick_idle_server
     kiosk = server.kiosk_session()
     send(kiosk, server, {"safe": ["yes"], "what": ["online"]}, "they keep messaging me")
-    context = desktop_chromium.new_context(viewport=DESKTOP, base_url=server.base_url)
-    context.add_init_script(COUNT_NOTES)
+    context = browser.new_context(viewport=DESKTOP, base_url=server.base_url)
+    context.add_init_script(DESKTOP_AUDIO)
     page = staff_login_on(context.new_page(), server)
     expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="Something online upset me")).to_be_visible()
-    # The browser holds sound back until a tap, and the page says so plainly.
-    tap = page.get_by_role("button", name="Tap anywhere to turn sound on")
-    expect(tap).to_be_visible()
-    tap.click()
-    expect(tap).to_be_hidden()
+    # Logging in was tapping on this site, so the browser lets the page sound at once.
     expect(page.get_by_role("button", name="Sound is on")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name=re.compile("Tap anywhere"))).to_be_hidden()
 
     # Nobody touches it: the login ends and the page becomes the alert screen by itself.
     expect(page.get_by_role("heading", name="Still alerting: log in to read")).to_be_visible(
@@ -135,6 +136,26 @@ def test_an_idle_expired_dashboard_still_alerts_audibly_and_visibly_within_2_s(
     expect(alert).to_contain_text(re.compile(r"at \d\d:\d\d: log in to read$"))
     assert re.match(r"\(\d\) ALERT", page.title())
     shoot(page, "alert-screen")
+
+    # The browser restarted on the alert screen: it may not sound until someone taps, and
+    # the screen says so; once tapped, the next alert sounds.
+    reopened = browser.new_context(viewport=DESKTOP, base_url=server.base_url,
+                                   storage_state=context.storage_state())
+    reopened.add_init_script(DESKTOP_AUDIO)
+    screen = reopened.new_page()
+    screen.goto("/staff/alerts")
+    expect(screen.get_by_role("listitem").filter(has_text="URGENT report from Kiosk 1")).to_be_visible()
+    tap = screen.get_by_role("button", name="Tap anywhere to turn sound on")
+    expect(tap).to_be_visible()
+    assert kiosk.post(server.base_url + "/api/help", json={}, timeout=10).status_code == 201
+    expect(screen.get_by_text("Get an adult pressed at Kiosk 1 (Bench room)")).to_be_visible()
+    expect(screen.get_by_text("An alert came but could not sound.")).to_be_visible()
+    shoot(screen, "alert-screen-tap-for-sound")
+    tap.click()
+    expect(tap).to_be_hidden()
+    send(kiosk, server, {"safe": ["no"]})
+    screen.wait_for_function("window.notesPlayed > 0", timeout=2_000)
+    reopened.close()
 
     # Logging in again goes back to the dashboard, with the report to read.
     page.get_by_role("link", name="Log in to read").click()
