@@ -158,6 +158,12 @@ def test_answer_says_when_an_adult_will_talk_to_the_pupil(client, db, clock, at,
     assert response.json["told"] == told
 
 
+def test_an_urgent_report_at_the_weekend_is_not_promised_today(client, clock):
+    clock.now = clock.now.replace(day=21, hour=11)  # Saturday: nobody may be in school
+    response = client.post("/api/reports", json=a_report(safe=["no"]))
+    assert response.json["told"] == "next_school_day"
+
+
 def test_friday_after_the_cut_off_is_the_next_school_day(client, clock):
     clock.now = clock.now.replace(day=20, hour=15, minute=30)  # Friday: due Monday morning
     assert client.post("/api/reports", json=a_report()).json["told"] == "next_school_day"

@@ -110,8 +110,10 @@ def send_report():
 
 
 def told_when(due_at, now, school):
-    """What the thank-you may promise: "today" when the report is due on the school's
-    date today, else "next_school_day" (due the next school morning or later)."""
-    due = datetime.fromisoformat(due_at).astimezone(school.timezone)
-    return "today" if due.date() == now.astimezone(school.timezone).date() else "next_school_day"
+    """What the thank-you may promise: "today" only when the report falls due today and
+    today is a school day (an urgent report at a weekend is not promised "today": nobody
+    may be in school), else "next_school_day"."""
+    due = datetime.fromisoformat(due_at).astimezone(school.timezone).date()
+    today = now.astimezone(school.timezone).date()
+    return "today" if due == today and school.is_school_day(today) else "next_school_day"
 
