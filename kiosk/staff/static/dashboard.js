@@ -236,10 +236,6 @@
   }
 
   function draw() {
-    const t0 = performance.now();
-    try { drawReal(); } finally { console.log("draw ms", performance.now() - t0); }
-  }
-  function drawReal() {
     drawPending = false;
     if (mode !== "staff") return;
     updateBanner();
@@ -645,9 +641,7 @@
     note.hidden = false;
   }
 
-  console.log("script end", performance.now());
-  requestAnimationFrame(() => console.log("frame", performance.now()));
-  socket.on("connect", () => { console.log("connect", performance.now()); contact(); setConnected(true); startCatchUp(); });
+  socket.on("connect", () => { contact(); setConnected(true); startCatchUp(); });
   socket.on("disconnect", (reason) => {
     setConnected(false);
     // The server closed it (a login that ended): come back as whatever this browser may be.
