@@ -7,7 +7,7 @@ an alert-screen cookie (notify/screens.py) joins the alerts room instead: conten
 alerts only. Anyone else is refused.
 """
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, emit, join_room
+from flask_socketio import ConnectionRefusedError, join_room
 
 from .. import notify, sessions
 from ..db import get_db
@@ -46,7 +46,6 @@ def connect(auth=None):
         join_room(notify.STAFF_ROOM)
         join_room(_session_room(session_id))
         _live[request.sid] = session_id
-        emit("welcome", {"mode": "staff"})
         return
     held = screen_for_request(get_db())
     if held is not None:
@@ -54,7 +53,6 @@ def connect(auth=None):
         join_room(notify.ALERTS_ROOM)
         join_room(_screen_room(screen["id"]))
         _screens[request.sid] = screen["id"]
-        emit("welcome", {"mode": "alerts"})
         return
     if user is not None:
         log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
