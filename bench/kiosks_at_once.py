@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import requests
@@ -198,7 +199,8 @@ def phase_at_once(target, count, args):
     tally = at_once(target, count, args.rounds, args.timeout)
     latencies, counts = alert_latencies(target, tally, args.timeout)
     return dict(counts, errors=len(tally.errors), p50=percentile(latencies, 50),
-                p99=percentile(latencies, 99), max=max(latencies, default=float("nan")))
+                p99=percentile(latencies, 99), max=max(latencies, default=float("nan")),
+                kinds=Counter(tally.errors))
 
 
 def phase_every_period(target, args):
@@ -209,7 +211,7 @@ def phase_every_period(target, args):
     latencies, counts = alert_latencies(target, tally, args.timeout)
     return dict(counts, errors=len(tally.errors), per_second=len(tally.started) / window,
                 p50=percentile(latencies, 50), p99=percentile(latencies, 99),
-                cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+                cpu_ms=cpu * 1000 / max(1, len(tally.started)), kinds=Counter(tally.errors))
 
 
 def phase_flat_out(target, args):
@@ -218,7 +220,7 @@ def phase_flat_out(target, args):
     tally, window = flat_out(target, 50, args.seconds / 2, args.timeout)
     cpu = target.cpu_seconds() - cpu
     return dict(errors=len(tally.errors), per_second=len(tally.started) / window,
-                cpu_ms=cpu * 1000 / max(1, len(tally.started)))
+                cpu_ms=cpu * 1000 / max(1, len(tally.started)), kinds=Counter(tally.errors))
 
 
 PHASES = {"at_once_50": lambda t, a: phase_at_once(t, 50, a),
@@ -307,6 +309,10 @@ def show(kiosk, minimal):
                                ("errors", "errors", "")):
         print(f"50 flat out: {label:<22}{kiosk['flat_out'][field]:>16{form}}"
               f"{minimal['flat_out'][field]:>16{form}}")
+    for name, figures in (("kiosk", kiosk), ("minimal app", minimal)):
+        kinds = sum((phase["kinds"] for phase in figures.values()), Counter())
+        if kinds:
+            print(f"{name} errors: " + ", ".join(f"{n} {k}" for k, n in kinds.most_common()))
     ratio = steady_m["per_second"] / steady_k["per_second"] if steady_k["per_second"] else 0
     capacity = minimal["flat_out"]["per_second"] / kiosk["flat_out"]["per_second"]
     print(f"minimal / kiosk, stored a second: every 3 s {ratio:.2f}x, flat out {capacity:.2f}x")

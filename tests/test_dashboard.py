@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpers import DSL_EMAIL, DSL_PASSWORD, a_report, csrf_from, dashboard_page, log_in, rows
+from helpers import DSL_PASSWORD, a_report, csrf_from, dashboard_page, log_in, rows
 from kiosk import cases, escalation, notify
 from kiosk.db import get_db, writing
 from kiosk.extensions import socketio

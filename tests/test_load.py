@@ -121,7 +121,7 @@ def test_a_send_waits_for_another_program_holding_the_write_lock(server):
     # waits for it (BEGIN IMMEDIATE with a busy timeout) and is stored, not refused.
     kiosk = next(iter(server.kiosk_sessions(1).values()))
     other = sqlite3.connect(Path(server.instance_path) / "kiosk.sqlite3",
-                            isolation_level=None)
+                            isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     threading.Timer(1.0, other.execute, ["COMMIT"]).start()  # the other program's work
     try:

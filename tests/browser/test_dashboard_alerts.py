@@ -28,6 +28,7 @@ from kiosk import create_app
 from kiosk.db import get_db, writing
 from kiosk.reports import parse_submission, store_report
 from kiosk.services import services
+from test_accessibility import axe_violations, describe
 
 SHOTS = Path("/tmp/team/shots")
 PHONE = {"width": 390, "height": 844}
@@ -67,6 +68,11 @@ def shoot(page, name):
     page.set_viewport_size(PHONE)
     page.screenshot(path=SHOTS / f"{name}-phone.png", full_page=True)
     page.set_viewport_size(DESKTOP)
+
+
+def assert_accessible(page, where):
+    violations = axe_violations(page)
+    assert not violations, f"WCAG 2.2 AA violations on {where}:\n{describe(violations)}"
 
 
 def send(session, server, answers, words=""):
@@ -136,6 +142,7 @@ def test_an_idle_expired_dashboard_still_alerts_audibly_and_visibly_within_2_s(
     expect(alert).to_contain_text(re.compile(r"at \d\d:\d\d: log in to read$"))
     assert re.match(r"\(\d\) ALERT", page.title())
     shoot(page, "alert-screen")
+    assert_accessible(page, "the alert screen")
 
     # The browser restarted on the alert screen: it may not sound until someone taps, and
     # the screen says so; once tapped, the next alert sounds.
@@ -148,9 +155,11 @@ def test_an_idle_expired_dashboard_still_alerts_audibly_and_visibly_within_2_s(
     tap = screen.get_by_role("button", name="Tap anywhere to turn sound on")
     expect(tap).to_be_visible()
     assert kiosk.post(server.base_url + "/api/help", json={}, timeout=10).status_code == 201
-    expect(screen.get_by_text("Get an adult pressed at Kiosk 1 (Bench room)")).to_be_visible()
+    expect(screen.get_by_role("listitem").filter(
+        has_text="Get an adult pressed at Kiosk 1 (Bench room)")).to_be_visible()
     expect(screen.get_by_text("An alert came but could not sound.")).to_be_visible()
     shoot(screen, "alert-screen-tap-for-sound")
+    assert_accessible(screen, "the alert screen asking for a tap")
     tap.click()
     expect(tap).to_be_hidden()
     send(kiosk, server, {"safe": ["no"]})
@@ -164,37 +173,6 @@ def test_an_idle_expired_dashboard_still_alerts_audibly_and_visibly_within_2_s(
     context.close()
 
 
-# --- a dashboard that was offline catches up on everything ----------------------------
-
-def test_a_dashboard_offline_while_2000_reports_arrive_shows_every_one(
-        server, dashboard, monkeypatch):
-    """Under a minute: 2,000 reports are stored in one transaction by the project's own
-    store function (seconds, where 2,000 HTTP sends would take most of a minute), then
-    the dashboard pages through 4 catch-up replies and draws 2,000 rows."""
-    name = f"Kiosk {server.kiosks + 1}"
-    server.kiosk_code()  # a kiosk of this test's own: its reports are the ones counted
-    offline_since = time.monotonic()
-    dashboard.context.set_offline(True)
-    banner = dashboard.get_by_role("alert").filter(has_text="Connection lost")
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text(re.compile(r"Last contact \d\d:\d\d:\d\d, \d+ s ago"))
-    assert dashboard.title().startswith("OFFLINE")
-    store_on_the_server(server, 2000, {"safe": ["yes"], "what": ["unkind"]}, name, monkeypatch)
-    shoot(dashboard, "dashboard-offline")
-
-    dashboard.context.set_offline(False)
-    expect(dashboard.get_by_role("status").filter(has_text="Live")).to_be_visible(timeout=15_000)
-    rows = dashboard.locator("#rows tr").filter(
-        has=dashboard.locator(".where-name", has_text=re.compile(f"^{name}$")))
-    expect(rows).to_have_count(2000, timeout=30_000)
-    expect(banner).to_be_hidden()
-    expect(dashboard.get_by_role("status").filter(has_text="2,000 reports came in")).to_be_visible()
-    shown = dashboard.evaluate("new Set([...document.querySelectorAll('#rows tr')]"
-                               ".map((tr) => tr.dataset.id)).size")
-    assert shown == dashboard.locator("#rows tr").count()  # each once
-    assert time.monotonic() - offline_since < 60
-
-
 # --- a dashboard to act from ---------------------------------------------------------
 
 def test_rows_say_where_and_who_overdue_shows_and_cases_move_on_live(
@@ -206,7 +184,7 @@ def test_rows_say_where_and_who_overdue_shows_and_cases_move_on_live(
     start = datetime.now(timezone.utc)
     page.clock.install(time=start)
     staff_login_on(page, server)
-    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible(timeout=15_000)
 
     send(kiosk, server, {"safe": ["no"], "what": ["hurt"]}, WORDS)
     send(kiosk, server, {"safe": ["yes"], "what": ["unkind"]})
@@ -230,6 +208,7 @@ def test_rows_say_where_and_who_overdue_shows_and_cases_move_on_live(
     expect(page.get_by_role("alert").filter(has_text="overdue")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="Live")).to_be_visible(timeout=15_000)
     shoot(page, "dashboard-rows-help-overdue")
+    assert_accessible(page, "the dashboard with overdue and Get an adult")
 
     helped.get_by_role("button", name="I'm going").click()
     expect(helped).to_contain_text("is going")
@@ -255,7 +234,41 @@ def test_rows_say_where_and_who_overdue_shows_and_cases_move_on_live(
     closed = page.get_by_role("row").filter(has_text="Someone was unkind").filter(has_text=name)
     expect(closed.locator(".state")).to_have_text("Closed")
     shoot(page, "dashboard-closed-view")
+    assert_accessible(page, "the Closed view")
     context.close()
+
+
+# --- a dashboard that was offline catches up on everything ----------------------------
+
+def test_a_dashboard_offline_while_2000_reports_arrive_shows_every_one(
+        server, dashboard, monkeypatch):
+    """Under a minute: 2,000 reports are stored in one transaction by the project's own
+    store function (seconds, where 2,000 HTTP sends would take most of a minute), then
+    the dashboard pages through 4 catch-up replies and draws 2,000 rows."""
+    name = f"Kiosk {server.kiosks + 1}"
+    server.kiosk_code()  # a kiosk of this test's own: its reports are the ones counted
+    offline_since = time.monotonic()
+    dashboard.context.set_offline(True)
+    banner = dashboard.get_by_role("alert").filter(has_text="Connection lost")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(re.compile(r"Last contact \d\d:\d\d:\d\d, \d+ s ago"))
+    assert dashboard.title().startswith("OFFLINE")
+    store_on_the_server(server, 2000, {"safe": ["yes"], "what": ["unkind"]}, name, monkeypatch)
+    shoot(dashboard, "dashboard-offline")
+    assert_accessible(dashboard, "the offline dashboard")
+
+    dashboard.context.set_offline(False)
+    expect(dashboard.get_by_role("status").filter(has_text="Live")).to_be_visible(timeout=15_000)
+    rows = dashboard.locator("#rows tr").filter(
+        has=dashboard.locator(".where-name", has_text=re.compile(f"^{name}$")))
+    expect(rows).to_have_count(2000, timeout=30_000)
+    expect(banner).to_be_hidden()
+    expect(dashboard.get_by_role("status").filter(has_text="2,000 reports came in")).to_be_visible(
+        timeout=15_000)
+    shown = dashboard.evaluate("new Set([...document.querySelectorAll('#rows tr')]"
+                               ".map((tr) => tr.dataset.id)).size")
+    assert shown == dashboard.locator("#rows tr").count()  # each once
+    assert time.monotonic() - offline_since < 60
 
 
 def log_in_on(page, server):

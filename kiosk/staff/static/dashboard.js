@@ -476,7 +476,8 @@
     tbody.replaceChildren(...page.rows.map((r) => { const tr = newRow(); renderRow(tr, r, now); return tr; }));
     $("empty").textContent = closedQuery ? "No closed case matches." : "No closed cases yet.";
     $("empty").hidden = page.rows.length > 0;
-    $("page-of").textContent = `Page ${page.page} of ${page.pages} (${page.total} cases)`;
+    $("page-of").textContent = `Page ${page.page} of ${page.pages} `
+      + `(${page.total === 1 ? "1 case" : `${page.total} cases`})`;
     $("newer").disabled = page.page <= 1;
     $("older").disabled = page.page >= page.pages;
   }
@@ -541,6 +542,7 @@
     drawAlerts();
     if (a.sound) {
       known.add(a.subject);
+      $("alert-announce").textContent = a.text;
       Sound.chime(a.level === "urgent");
       Popups.pop(a.level === "urgent" ? "URGENT: log in to read" : "Alert: log in to read", a.text,
         a.level === "urgent");
@@ -608,14 +610,21 @@
     socket.connect();
   }
 
+  // Each connection is numbered; replies on one the server has logged out are stale.
+  let link = 0, loggedOutLink = 0;
+
   function catchUp(since) {
+    const mine = link;
     socket.emit("catch_up", { since }, (reply) => {
       contact();
+      if (mine !== link || mine === loggedOutLink) return;
       if (reply.alerts) {  // no login any more: this browser is an alert screen now
         becomeAlertScreen();
         return takeAlertState(reply);
       }
       if (reply.error) return reconnect();  // the login ended since this socket connected
+      // Logged in again (in another tab): the dashboard, not an alert screen, is the page.
+      if (mode !== "staff") return location.assign(config.urls.dashboard);
       const page = reply.notifications;
       page.forEach((n) => handle(n, true));
       if (reply.more && page.length) return catchUp(page[page.length - 1].id);
@@ -641,7 +650,7 @@
     note.hidden = false;
   }
 
-  socket.on("connect", () => { contact(); setConnected(true); startCatchUp(); });
+  socket.on("connect", () => { link += 1; contact(); setConnected(true); startCatchUp(); });
   socket.on("disconnect", (reason) => {
     setConnected(false);
     // The server closed it (a login that ended): come back as whatever this browser may be.
@@ -651,7 +660,7 @@
     if (!socket.active) return stopAlerting();  // refused: no login and no alert screen
     setConnected(false);
   });
-  socket.on("logged_out", () => becomeAlertScreen());
+  socket.on("logged_out", () => { loggedOutLink = link; becomeAlertScreen(); });
   socket.on("alerts_ended", () => stopAlerting());
   socket.on("notification", (n) => { contact(); handle(n, false); });
   socket.on("alert", (a) => { contact(); onAlert(a); });
