@@ -139,7 +139,8 @@ class Kiosks:
         self.acknowledged, self.retried_to_200, self.server_errors = [], 0, []
         self.unanswered = 0  # connection refused or cut: the server was down or killed
         self.changed, self.stopping = threading.Condition(), threading.Event()
-        self.threads = [threading.Thread(target=self._keep_sending, args=(s,))
+        self.halted = threading.Event()  # set only to give up on a send not yet stored
+        self.threads = [threading.Thread(target=self._keep_sending, args=(s,), daemon=True)
                         for s in self.sessions]
 
     def start(self):
@@ -147,10 +148,14 @@ class Kiosks:
             thread.start()
 
     def stop(self):
-        """Let each kiosk finish the send it is on (stored, with the server up), then end."""
+        """Let each kiosk finish the send it is on (stored, with the server up), then end;
+        returns the number that could not finish in time."""
         self.stopping.set()
         for thread in self.threads:
             thread.join(WAIT_SECONDS)
+        stuck = sum(thread.is_alive() for thread in self.threads)
+        self.halted.set()
+        return stuck
 
     def wait_for_acknowledged(self, count):
         """True once `count` sends in all have been acknowledged."""
@@ -164,7 +169,7 @@ class Kiosks:
 
     def _send_until_stored(self, session, client_id):
         tries = 0
-        while True:
+        while not self.halted.is_set():
             tries += 1
             try:
                 status = send(self.server.base_url, session, client_id, timeout=5)
@@ -183,17 +188,17 @@ class Kiosks:
             # The kiosk's own back-off before it tries again, as kiosk.js does: short,
             # so a restarted server is found at once, and growing, so a down one is
             # not hammered.
-            if not self.stopping.is_set():
-                self.stopping.wait(min(0.025 * 2 ** tries, 0.2))
+            self.halted.wait(min(0.025 * 2 ** tries, 0.2))
 
 
 def test_a_server_killed_twenty_times_mid_send_loses_no_acknowledged_report():
     """SIGKILL the server 20 times while 8 kiosks keep sending, restarting it each time on
     the same instance folder; then every acknowledged send is stored exactly once.
 
-    It takes about 35-45 s: each cycle is a full start of run.py (Python, the app, the
-    content and symbols: about 1.7 s on this 2-core machine) and a few sends, and 20
-    cycles are what the issue asks for, so the time is the server's start-up 20 times."""
+    It takes about 40 s on an idle 2-core machine, and longer on a busy one: the sends
+    take under 2 s in all; the rest is run.py starting 20 times (Python and the app's
+    imports, content, symbols and the speech recogniser: about 2 s of CPU each), and 20
+    cycles are what the issue asks for. The test prints where the time went."""
     cycles, kiosk_count = 20, 8
     with running_server(with_dsl=False) as server:
         kiosks = Kiosks(server, kiosk_count)
@@ -211,7 +216,7 @@ def test_a_server_killed_twenty_times_mid_send_loses_no_acknowledged_report():
                 sending += killed - started
                 restarting += time.perf_counter() - killed
         finally:
-            kiosks.stop()
+            stuck = kiosks.stop()
         stored, told = stored_reports(server)
     acknowledged = kiosks.acknowledged
     lost = [c for c in acknowledged if c not in stored]
@@ -221,7 +226,7 @@ def test_a_server_killed_twenty_times_mid_send_loses_no_acknowledged_report():
           f"{len(stored)} stored, {kiosks.unanswered} tries unanswered while down, "
           f"{len(kiosks.server_errors)} 5xx/4xx, {len(lost)} lost, {len(duplicated)} duplicated; "
           f"{restarting:.1f} s killing and restarting, {sending:.1f} s sending")
-    assert not any(t.is_alive() for t in kiosks.threads)
+    assert stuck == 0  # every kiosk's last send was stored once the server was up
     assert kiosks.server_errors == []
     assert lost == [] and duplicated == []
     # Every stored report was acknowledged in the end (kiosks retry until it is), and
