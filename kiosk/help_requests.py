@@ -94,7 +94,8 @@ def _latest_step(db, help_id):
     detail = json.loads(row["detail"])
     return {"at": row["at"], "step": detail.get("step"), "to": detail.get("to"),
             "role_name": ROLE_NAMES.get(detail.get("to"), detail.get("to")),
-            "told": detail.get("told", []), "nobody": row["kind"] == "escalation_nobody"}
+            "told": detail.get("told", []), "nobody": row["kind"] == "escalation_nobody",
+            "why": detail.get("why", "")}
 
 
 def open_requests(db, now=None):

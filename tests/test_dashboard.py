@@ -157,7 +157,7 @@ def test_an_escalation_with_nobody_to_tell_is_a_loud_alert(app, clock, client, a
     alerts = [a for a in events(alert_screen, "alert") if a["kind"] == "report.escalated"]
     assert alerts and alerts[0]["level"] == "urgent"
     assert alerts[0]["text"].startswith("NOBODY TO TELL: the report from Test kiosk at 11:01 ")
-    assert "no active Deputy DSL account can be told" in alerts[0]["text"]
+    assert "nobody could be told (no active account has the role Deputy DSL)" in alerts[0]["text"]
     assert_no_content(alerts)
 
 

@@ -36,6 +36,9 @@ def _help_where(payload):
 
 
 def _nobody(step):
+    """Why a step reached nobody, as the ladder recorded it (no account, or no way to reach one)."""
+    if step.get("why"):
+        return f"nobody could be told ({step['why']})"
     role = step.get("role_name") or step.get("to") or "next person"
     return f"no active {role} account can be told"
 

@@ -49,7 +49,8 @@ def _escalation(notification):
     payload = json.loads(notification["payload"])
     return {"at": notification["at"], "step": payload.get("step"),
             "to": payload.get("escalated_to"), "role_name": payload.get("role_name"),
-            "told": payload.get("told"), "nobody": bool(payload.get("nobody"))}
+            "told": payload.get("told"), "nobody": bool(payload.get("nobody")),
+            "why": payload.get("why", "")}
 
 
 def escalations(db):

@@ -188,7 +188,9 @@
   function escalationWords(r) {
     const step = r.escalation;
     if (!step || r.status !== "new") return "";
-    if (step.nobody) return `No active ${step.role_name} account to tell (${clock(step.at)})`;
+    // The ladder says why nobody was told (no account, or no email and no screen open).
+    if (step.nobody) return `NOBODY TO TELL at ${step.role_name} step (${clock(step.at)}): `
+      + (step.why || `no active ${step.role_name} account`);
     const told = step.told && step.told.length ? `: ${step.told.join(", ")}` : "";
     return `Escalated to ${step.role_name} at ${clock(step.at)}${told}`;
   }
@@ -291,7 +293,7 @@
     const r = { escalation: null, ...old, ...p };
     if (n.kind === "report.escalated") {
       r.escalation = { at: n.at, step: p.step, to: p.escalated_to, role_name: p.role_name,
-        told: p.told, nobody: Boolean(p.nobody) };
+        told: p.told, nobody: Boolean(p.nobody), why: p.why || "" };
     }
     reports.set(p.id, r);
     dirty.add(p.id);
@@ -312,7 +314,7 @@
     const h = { escalation: null, ...helps.get(id), ...p };
     if (n.kind === "help.escalated") {
       h.escalation = { at: n.at, step: p.step, to: p.to, role_name: p.role_name,
-        told: p.told, nobody: Boolean(p.nobody) };
+        told: p.told, nobody: Boolean(p.nobody), why: p.why || "" };
     }
     helps.set(id, h);
     drawHelp();
@@ -346,7 +348,8 @@
     let state;
     if (!waiting) state = `${h.by_name || "Someone"} is going (${clock(h.acknowledged_at)})`;
     else if (h.escalation && h.escalation.nobody) {
-      state = `Nobody has said they are going, and no active ${h.escalation.role_name} account can be told`;
+      state = `Nobody has said they are going, and nobody could be told at the `
+        + `${h.escalation.role_name} step: ${h.escalation.why || "no active account"}`;
     } else if (h.escalation) {
       state = `Nobody has said they are going for ${ago(now - Date.parse(h.at))}: `
         + `${h.escalation.role_name} told at ${clock(h.escalation.at)}`;
