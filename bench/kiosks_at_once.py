@@ -252,8 +252,7 @@ def kiosk_target():
                                                    "answers": ANSWERS},
                          server.process.pid)
         finally:
-            for dashboard in dashboards:
-                dashboard.close()
+            run_threads([dashboard.close for dashboard in dashboards])  # ~3 s each alone
 
 
 @contextlib.contextmanager
@@ -277,8 +276,7 @@ def minimal_target():
                                                        "kiosk": kiosk, "answers": ANSWERS},
                              process.pid)
             finally:
-                for dashboard in dashboards:
-                    dashboard.close()
+                run_threads([dashboard.close for dashboard in dashboards])
         finally:
             stop(process)
 

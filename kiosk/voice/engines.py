@@ -15,20 +15,9 @@ import json
 import queue
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import metadata
-from pathlib import Path
 
 SAMPLE_RATE = 16000
-OTHER_WORDS = Path(__file__).with_name("other_words.txt")
-
-
-@lru_cache(maxsize=1)
-def other_words():
-    """Everyday words that are not an answer, for the grammar's other-words path."""
-    lines = OTHER_WORDS.read_text(encoding="utf-8").splitlines()
-    return tuple(dict.fromkeys(w for line in lines if not line.startswith("#")
-                               for w in line.split()))
 
 
 class VoiceUnavailable(RuntimeError):
@@ -47,9 +36,6 @@ class PocketSphinxEngine:
     # fwdflat off: its second pass took about 100 ms at the end of an utterance and
     # made free speech no better (bench/voice.py measures both).
     decoder_options = {"fwdflat": False}
-    # The weight of the other-words path against 1 for each phrase (see _grammar);
-    # 0 turns it off. Set where out-of-page speech and the tiles were both measured.
-    other_weight = 0.05
 
     def __init__(self, max_decoders=4):
         self.model = f"en-us, built in (pocketsphinx {metadata.version('pocketsphinx')})"
@@ -106,28 +92,18 @@ class PocketSphinxEngine:
     def _release(self, slot):
         self._idle.put(slot)
 
-    def _grammar(self, slot, phrases):
-        """The page's phrases as a JSGF grammar search, added once per decoder.
-
-        Beside the phrases runs a path of everyday other words, weighted well below
-        them: speech that is not on the page fits it better than any phrase, comes
-        out as other words, and is not taken for a tile.
-        """
+    @staticmethod
+    def _grammar(slot, phrases):
+        """The page's phrases as a JSGF grammar search, added once per decoder."""
         known = sorted(p for p in phrases
                        if all(slot.decoder.lookup_word(w) is not None for w in p.split()))
         if not known:
             raise VoiceUnavailable("none of this page's phrases can be recognised")
-        other = [w for w in other_words() if slot.decoder.lookup_word(w) is not None]
-        key = "\n".join(known) + f"\n{self.other_weight}"
-        name = "g" + hashlib.sha1(key.encode()).hexdigest()[:16]
+        name = "g" + hashlib.sha1("\n".join(known).encode()).hexdigest()[:16]
         if name not in slot.grammars:
-            rule = " | ".join(f"/1/ ( {phrase} )" for phrase in known)
-            if other and self.other_weight:
-                rule += f" | /{self.other_weight}/ <other>+"
-            words = " | ".join(other) if other else "<VOID>"
+            rule = " | ".join(f"( {phrase} )" for phrase in known)
             slot.decoder.add_jsgf_string(
-                name, f"#JSGF V1.0;\ngrammar page;\npublic <say> = {rule} ;\n"
-                      f"<other> = ( {words} ) ;\n")
+                name, f"#JSGF V1.0;\ngrammar page;\npublic <say> = {rule} ;\n")
             slot.grammars.add(name)
         return name
 

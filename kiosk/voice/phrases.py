@@ -34,15 +34,34 @@ def _key(phrase):
                    if not ("\u064b" <= char <= "\u065f" or char == "\u0670"))
 
 
+# Words that turn an answer round (English; the built-in recogniser is English).
+NEGATIONS = frozenset({"no", "not", "don't", "dont", "nope", "help", "never", "nah",
+                       "can't", "isn't", "won't", "nobody", "nothing"})
+
+
+def negated(phrase):
+    """Whether a normalised phrase carries a negation (see NEGATIONS)."""
+    return any(word in NEGATIONS for word in phrase.split())
+
+
 def page_phrases(page, synonyms=None):
-    """{phrase: tile id} for a page: each tile's label, spoken words and synonyms."""
+    """{phrase: tile id} for a page: each tile's label, spoken words and synonyms.
+
+    A "yes" errs towards "no": a phrase of a yes tile that shares a word with a
+    negated phrase of the page ("yes i am safe" with "i am not safe") is left out,
+    since noise that hides the "not" turned the one into the other.
+    """
     phrases = {}
     for tile in page.tiles:
         for said in (tile.label, tile.say, *(synonyms or {}).get(tile.id, ())):
             phrase = normalise(said)
             if phrase:
                 phrases.setdefault(phrase, tile.id)
-    return phrases
+    yes = {tile.id for tile in page.tiles if getattr(tile, "concept", "") == "yes"}
+    denied = {word for phrase, tile in phrases.items() if tile not in yes and negated(phrase)
+              for word in phrase.split()} - NEGATIONS
+    return {phrase: tile for phrase, tile in phrases.items()
+            if tile not in yes or not denied & set(phrase.split())}
 
 
 def clashes(page, synonyms):
