@@ -158,7 +158,8 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
         if existing:
             return existing, None
         # Plain SQL: sqlite-utils' insert reads the schema each time, inside the lock.
-        report = dict(row, id=db.execute(INSERT_REPORT, [row[c] for c in ROW_COLUMNS]).lastrowid)
+        inserted = db.execute(INSERT_REPORT, [row[column] for column in ROW_COLUMNS])
+        report = dict(row, id=inserted.lastrowid)
         notification = notify.record(db, "report.new", report["id"], summary(report),
                                      now.isoformat())
     return report, notification
