@@ -3,8 +3,9 @@ import argparse
 import sys
 import threading
 
-from kiosk import create_app, escalation, outbox, tls
-from kiosk.staff import events as staff_events
+from kiosk import create_app, tls
+from kiosk.safeguarding import escalation, outbox
+from kiosk.staff import live as staff_events
 from kiosk.staff import help as staff_help
 from kiosk.ticker import Ticker
 from kiosk.extensions import socketio

@@ -88,7 +88,7 @@ class Authenticator:
             self.keys[email] = key
 
     def code(self, email):
-        from kiosk import totp
+        from kiosk.accounts import totp
         while True:
             now = int(time.time()) // totp.PERIOD
             fresh = [step for step in range(now - totp.WINDOW, now + totp.WINDOW + 1)
@@ -128,7 +128,7 @@ def create_kiosk(instance_path, name, place=""):
 def create_kiosks(instance_path, names, place=""):
     """Add many kiosks at once with the project's own create_kiosk (one process, not
     one CLI start each); returns {name: enrolment code}."""
-    from kiosk import kiosks
+    from kiosk.devices import kiosks
     from kiosk.db import connect
     db = connect(str(Path(instance_path) / "kiosk.sqlite3"))
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kiosk import audit, db as database  # noqa: E402
-from kiosk.exports import chronology_pdf, counts  # noqa: E402
+from kiosk.safeguarding.exports import chronology_pdf, counts  # noqa: E402
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 AUDIT_ENTRIES = 100_000

@@ -10,7 +10,7 @@ import socketio
 
 from _server import ROOT, cookie_header, login, running_server
 
-sys.path.insert(0, str(ROOT))  # run as bench/send_to_dashboard.py: the login needs kiosk.totp
+sys.path.insert(0, str(ROOT))  # run as bench/send_to_dashboard.py: the login needs kiosk.accounts.totp
 
 GOAL_MS = 100
 ANSWERS = {"safe": ["yes"], "what": ["unkind"], "when": ["today"]}

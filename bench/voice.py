@@ -24,8 +24,8 @@ from _server import ROOT, cookie_header, running_server
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kiosk.content import load_content  # noqa: E402
-from kiosk.symbols import Symbols  # noqa: E402
+from kiosk.content.loading import load_content  # noqa: E402
+from kiosk.content.symbols import Symbols  # noqa: E402
 from kiosk.voice.engines import PocketSphinxEngine  # noqa: E402
 from kiosk.voice.listener import BYTES_PER_SECOND, FRAME_BYTES, Limits, Listener, rms  # noqa: E402
 from kiosk.voice.phrases import normalise  # noqa: E402

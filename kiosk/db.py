@@ -255,7 +255,7 @@ def _m010_cases(db):
 
 
 def _m011_kiosk_settings(db):
-    db["kiosks"].add_column("settings", str)  # JSON, see kiosk_settings.py
+    db["kiosks"].add_column("settings", str)  # JSON, see kiosk/devices/settings.py
 
 
 def _m012_help_and_outbox(db):

@@ -3,12 +3,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .content import Content, ContentError, load_content
+from .content.loading import Content, ContentError, load_content
 from .extensions import socketio
 from .notify import SocketIOBroker
-from .schoolday import SchoolDay
+from .safeguarding.schoolday import SchoolDay
 from .speech.tts import SpeechCache
-from .symbols import SymbolError, Symbols
+from .content.symbols import SymbolError, Symbols
 from .voice.service import VoiceService
 
 

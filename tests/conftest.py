@@ -7,8 +7,8 @@ import pytest
 from kiosk import PROJECT_ROOT, create_app
 from kiosk.db import get_db
 from kiosk.extensions import socketio
-from kiosk.symbols import Symbols
-from kiosk.users import create_user
+from kiosk.content.symbols import Symbols
+from kiosk.accounts.users import create_user
 
 from helpers import DSL_EMAIL, DSL_PASSWORD, kiosk_device, log_in
 

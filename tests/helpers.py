@@ -29,9 +29,9 @@ def log_in(client, email=DSL_EMAIL, password=DSL_PASSWORD, code=None):
 
 def authenticator_code(app, email):
     """The code an authenticator app would show now that has not been used yet."""
-    from kiosk import totp
+    from kiosk.accounts import totp
     from kiosk.db import get_db
-    from kiosk.users import find_user
+    from kiosk.accounts.users import find_user
     with app.app_context():
         user = find_user(get_db(), email)
     now = totp.step_at(app.config["CLOCK"]())
@@ -58,7 +58,7 @@ def enrol_device(client, code):
 
 def kiosk_device(app, name=None, place="Test room"):
     """A new test client enrolled as a kiosk (a fresh kiosk name unless given)."""
-    from kiosk import kiosks
+    from kiosk.devices import kiosks
     from kiosk.db import get_db
     client = app.test_client()
     with app.app_context():

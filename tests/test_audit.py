@@ -8,7 +8,7 @@ import pytest
 from helpers import DSL_EMAIL, a_report, csrf_from, log_in, rows
 from kiosk import audit
 from kiosk.db import get_db
-from kiosk.users import create_user
+from kiosk.accounts.users import create_user
 
 PASSWORD = "another long password"
 PUPIL_WORDS = "my uncle Zebedee hurts me at the weekend"

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 
 from helpers import DSL_EMAIL, DSL_PASSWORD, a_report, csrf_from, log_in, rows
-from kiosk import totp
+from kiosk.accounts import totp
 from kiosk.db import get_db
 from kiosk.extensions import socketio
-from kiosk.staff.events import sweep
-from kiosk.users import create_user
+from kiosk.staff.live import sweep
+from kiosk.accounts.users import create_user
 
 PASSWORD = "another long password"
 NEW_PASSWORD = "a brand new long password"
@@ -402,7 +402,7 @@ def test_a_successful_login_resets_the_count(app, dsl):
 
 
 def test_an_unknown_email_is_never_locked_and_takes_the_same_path(app, dsl, monkeypatch):
-    from kiosk import users
+    from kiosk.accounts import users
     checked = []
     real = users.check_password_hash
     monkeypatch.setattr(users, "check_password_hash",
@@ -614,7 +614,7 @@ def test_a_switched_off_account_cannot_log_in(app, dsl):
     pending = app.test_client()
     assert password_step(pending).status_code == 302
     with app.app_context():
-        from kiosk import users
+        from kiosk.accounts import users
         users.set_active(get_db(), dsl["id"], False, app.config["CLOCK"]())
     assert _logged_out_with(dsl_client, "account switched off")
     response = code_step(pending, code_now(app, offset_steps=1))

@@ -32,14 +32,16 @@ import pytest
 
 from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, csrf_from,
                      enrol_device, log_in)
-from kiosk import cases, create_app, kiosks, pupils, tls
+from kiosk.safeguarding import cases, pupils
+from kiosk import create_app, tls
+from kiosk.devices import kiosks
 from kiosk.db import get_db
 from kiosk.extensions import socketio
 from kiosk.notify.screens import COOKIE as ALERT_COOKIE
 from kiosk.pupil.enrol import COOKIE as DEVICE_COOKIE, NOT_A_KIOSK
-from kiosk.reports import acknowledge
+from kiosk.safeguarding.reports import acknowledge
 from kiosk.services import services
-from kiosk.users import READER_ROLES, create_user
+from kiosk.accounts.users import READER_ROLES, create_user
 
 # Wednesday 18 November 2026, 10:30 in London: a school day (as in conftest).
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
@@ -210,7 +212,7 @@ class Call:
 
 
 def kiosk_settings_form(world, ids):
-    from kiosk.kiosk_settings import DEFAULTS
+    from kiosk.devices.settings import DEFAULTS
     return {**{k: v for k, v in DEFAULTS.items() if not isinstance(v, bool)},
             "symbol_pack": "default", "wait_for_speech": "on", "input": "switch-auto"}
 

@@ -6,7 +6,7 @@ import pytest
 
 from helpers import DSL_PASSWORD, a_report, csrf_from, log_in
 from kiosk.db import get_db
-from kiosk.users import create_user
+from kiosk.accounts.users import create_user
 
 HEAD = "head@school.example"
 NOT_REFERRED = {"decision": "not_referred",

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from kiosk import PROJECT_ROOT, create_app
-from kiosk.content import ContentError, load_content
+from kiosk.content.loading import ContentError, load_content
 
 
 def edit(path, old, new):

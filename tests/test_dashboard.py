@@ -9,14 +9,15 @@ from datetime import timedelta
 import pytest
 
 from helpers import DSL_PASSWORD, a_report, csrf_from, dashboard_page, log_in, rows
-from kiosk import cases, escalation, notify
+from kiosk.safeguarding import cases, escalation
+from kiosk import notify
 from kiosk.db import get_db, writing
 from kiosk.extensions import socketio
 from kiosk.notify import screens
-from kiosk.reports import acknowledge, parse_submission, store_report
+from kiosk.safeguarding.reports import acknowledge, parse_submission, store_report
 from kiosk.services import services
-from kiosk.staff.events import sweep
-from kiosk.users import create_user, set_active, set_role
+from kiosk.staff.live import sweep
+from kiosk.accounts.users import create_user, set_active, set_role
 
 WORDS = "the man at the park said keep it secret"
 HEAD = "head@school.example"

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 import run
 from kiosk import PROJECT_ROOT, doctor
-from kiosk.cli_doctor import doctor_command
+from kiosk.cli.doctor import doctor_command
 
 from helpers import kiosk_device, log_in
 from smtp_inbox import Inbox, Server, free_port, smtp

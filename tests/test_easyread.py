@@ -3,9 +3,10 @@ import dataclasses
 
 import pytest
 
-from kiosk import PROJECT_ROOT, create_app, easyread
-from kiosk.content import load_content
-from kiosk.translations import string_keys
+from kiosk import PROJECT_ROOT, create_app
+from kiosk.content import easyread
+from kiosk.content.loading import load_content
+from kiosk.content.translations import string_keys
 
 SIXTEEN_WORDS = "Someone at the park near my house hurt me when I was walking home from school."
 

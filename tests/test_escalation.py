@@ -8,13 +8,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from kiosk import DEFAULT_SCHOOL_DAY, audit, escalation
+from kiosk import DEFAULT_SCHOOL_DAY, audit
+from kiosk.safeguarding import escalation
 from kiosk.extensions import socketio
 from kiosk.mailer import Mailer, MailError
-from kiosk.reports import acknowledge, find_by_client_id
-from kiosk.schoolday import SchoolDay
+from kiosk.safeguarding.reports import acknowledge, find_by_client_id
+from kiosk.safeguarding.schoolday import SchoolDay
 from kiosk.staff.help import readers_watching
-from kiosk.users import create_user
+from kiosk.accounts.users import create_user
 
 from helpers import a_report, log_in
 from smtp_inbox import Inbox, Server, free_port, smtp

@@ -8,10 +8,10 @@ import pytest
 from flask import render_template
 from pypdf import PdfReader
 
-from kiosk.exports import chronology_pdf, counts, counts_csv, present
-from kiosk.exports.counts import CountRow
-from kiosk.exports.typeset import pieces, unshowable
-from kiosk.reports import parse_submission, store_report
+from kiosk.safeguarding.exports import chronology_pdf, counts, counts_csv, present
+from kiosk.safeguarding.exports.counts import CountRow
+from kiosk.safeguarding.exports.typeset import pieces, unshowable
+from kiosk.safeguarding.reports import parse_submission, store_report
 from kiosk.services import services
 
 from helpers import a_report

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk import audit, escalation, help_requests
+from kiosk import audit
+from kiosk.safeguarding import escalation, help_requests
 from kiosk.extensions import socketio
-from kiosk.users import create_user
+from kiosk.accounts.users import create_user
 
 from helpers import DSL_EMAIL, csrf_from, kiosk_device, log_in
 from smtp_inbox import Inbox, Server, smtp

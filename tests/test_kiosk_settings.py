@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from kiosk import create_app, kiosk_settings, kiosks
+from kiosk import create_app
+from kiosk.devices import settings as kiosk_settings, kiosks
 from kiosk.db import get_db
 
 from helpers import csrf_from, kiosk_device, rows

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk import audit, kiosks
-from kiosk.kiosks import KioskError
+from kiosk import audit
+from kiosk.devices import kiosks
+from kiosk.devices.kiosks import KioskError
 
 from helpers import a_report, csrf_from, enrol_device
 

@@ -9,9 +9,9 @@ import zlib
 import pytest
 
 from kiosk import PROJECT_ROOT, create_app
-from kiosk.content import ContentError, load_content
-from kiosk.symbols import Symbols, load_pack
-from kiosk.translations import localise
+from kiosk.content.loading import ContentError, load_content
+from kiosk.content.symbols import Symbols, load_pack
+from kiosk.content.translations import localise
 
 from helpers import kiosk_device
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk import outbox
+from kiosk.safeguarding import outbox
 from kiosk.mailer import Mailer
-from kiosk.reports import acknowledge, find_by_client_id
-from kiosk.users import create_user
+from kiosk.safeguarding.reports import acknowledge, find_by_client_id
+from kiosk.accounts.users import create_user
 
 from helpers import a_report, csrf_from, log_in
 from smtp_inbox import TRY_LATER, Inbox, Server, free_port, smtp

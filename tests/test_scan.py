@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from kiosk import scan
+from kiosk.content import scan
 from kiosk.services import services
 
 # A pupil using switches must never need more than this many presses for any tile

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from kiosk import DEFAULT_SCHOOL_DAY
-from kiosk.schoolday import SchoolDay, due_time_for
+from kiosk.safeguarding.schoolday import SchoolDay, due_time_for
 
 SCHOOL = SchoolDay.from_config(dict(DEFAULT_SCHOOL_DAY, closed=["2026-12-21"]))
 

@@ -4,7 +4,7 @@ import pytest
 from helpers import DSL_EMAIL, a_report, csrf_from, dashboard_page, log_in
 from kiosk.db import get_db
 from kiosk.extensions import socketio
-from kiosk.users import create_user
+from kiosk.accounts.users import create_user
 
 
 def test_login_needs_the_right_password(client, dsl):

@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from kiosk import PROJECT_ROOT, create_app
-from kiosk.symbols import SymbolError, Symbols
+from kiosk.content.symbols import SymbolError, Symbols
 
 LICENCE = "Widgit licence held by Oak Hill School"
 ATTRIBUTION = "Widgit Symbols © Widgit Software 2002-2026 www.widgit.com"
@@ -333,7 +333,7 @@ def test_the_command_is_documented():
 
 def test_a_kiosk_set_to_the_imported_pack_shows_it_and_falls_back_for_the_rest(
         tmp_path, monkeypatch, symbols_dir, school):
-    from kiosk import kiosks
+    from kiosk.devices import kiosks
     from kiosk.db import get_db
     from helpers import csrf_from, kiosk_device
     from test_kiosk_settings import PIN, form, journey

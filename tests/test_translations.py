@@ -5,11 +5,11 @@ import subprocess
 import pytest
 
 from kiosk import PROJECT_ROOT, create_app
-from kiosk.content import ContentError, load_content
+from kiosk.content.loading import ContentError, load_content
 from kiosk.services import services
-from kiosk.symbols import Symbols
-from kiosk.translations import localise, missing, string_keys
-from kiosk.triage import triage
+from kiosk.content.symbols import Symbols
+from kiosk.content.translations import localise, missing, string_keys
+from kiosk.safeguarding.triage import triage
 
 SHIPPED = {"pl": "ltr", "ur": "rtl", "cy": "ltr", "ar": "rtl"}
 MAX_WORDS = 15  # easy read: at most 15 words a sentence

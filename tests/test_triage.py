@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from kiosk.content import load_content
-from kiosk.symbols import Symbols
-from kiosk.triage import DEFAULT_REASON, triage
+from kiosk.content.loading import load_content
+from kiosk.content.symbols import Symbols
+from kiosk.safeguarding.triage import DEFAULT_REASON, triage
 
 from kiosk import PROJECT_ROOT
 

@@ -7,12 +7,12 @@ import zipfile
 
 import pytest
 
-from kiosk.content import ContentError, load_content
+from kiosk.content.loading import ContentError, load_content
 from kiosk.extensions import socketio
 from kiosk.voice import models
 from kiosk.voice.engines import PocketSphinxEngine
 from kiosk.voice.listener import Limits, Listener
-from kiosk.translations import localise
+from kiosk.content.translations import localise
 from kiosk.voice import events
 from kiosk.voice.phrases import match, normalise, page_phrases
 

@@ -263,13 +263,15 @@ OUT_OF_PAGE = ("I like pizza.", "What time is lunch?", "One, two, three, four, f
                "The weather is nice today.", "I have a dog called Max.", "Where is my coat?",
                "We played football at break.", "I don't understand the question.",
                "Six seven eight nine ten.", "Is it home time yet?")
-# The aim (issue: out-of-page speech rejected) and what is reached today, en-us, on the
-# 9 pages of tiles. Measured before, with the unique-prefix rule: safety page 10 of 12
-# (83%), other pages 70 of 96 (73%) (with en-gb too: 20/24 and 137/192). After
-# dropping it: see CEILING; the aim needs a second pass (a phone loop or a language
-# model) that is not built yet.
+# The aim (issue 13) and what is reached today, en-us, on the 9 pages of tiles.
+# Measured with the unique-prefix rule: safety page 11 of 12 (92%), other pages 78 of
+# 96 (81%); after dropping it, and the safety page's new "no" phrases: 8 of 12 (67%)
+# and 66 of 96 (69%). With en-gb too: 20/24 and 137/192 before, 17/24 and 104/192
+# after. The aim needs a second pass (a phone loop or a language model) not built
+# yet: a path of 226 everyday words beside the phrases reached 9 of 24 and 18 of 192
+# but lost 11 of 82 tiles said right, and a loop of them took 6-120 s an utterance.
 AIM = {"safe": 0.05, "other": 0.15}
-CEILING = {"safe": 0.75, "other": 0.60}
+CEILING = {"safe": 9 / 12, "other": 69 / 96}
 
 
 def test_speech_not_on_the_page_is_rarely_taken_for_a_tile(tmp_path, monkeypatch):

@@ -3,8 +3,8 @@ import shutil
 from datetime import datetime, timedelta
 
 from ..db import writing
-from ..kiosks import PIN_SETTING, list_kiosks, state_of
-from ..users import ROLE_NAMES, users_with_role
+from ..devices.kiosks import PIN_SETTING, list_kiosks, state_of
+from ..accounts.users import ROLE_NAMES, users_with_role
 from .finding import MiB, Finding, gap, get_setting, put_setting, size, when
 
 BACKUP_SETTING = "last_backup"  # {"at", "path", "size"}, written by the backup command

@@ -3,7 +3,7 @@ import json
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from ..users import ROLE_NAMES
+from ..accounts.users import ROLE_NAMES
 
 COMMAND = "flask --app kiosk doctor"
 MiB = 1024 * 1024

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from ..db import writing
 from ..mailer import Mailer, MailError
-from ..outbox import TEAM_ROLES, accounts
+from ..safeguarding.outbox import TEAM_ROLES, accounts
 from .finding import COMMAND, Finding, gap, get_setting, put_setting, when
 
 RESULT_SETTING = "doctor_last_run"  # {"at", "gaps", "email": the last email test}

@@ -4,4 +4,4 @@ from flask import Blueprint
 bp = Blueprint("pupil", __name__, template_folder="templates", static_folder="static",
                static_url_path="/kiosk-static")
 
-from . import enrol, help, settings, unlock, views  # noqa: E402,F401  (registers the routes)
+from . import enrol, help, settings_page as settings, unlock, views  # noqa: E402,F401  (registers the routes)

@@ -1,7 +1,7 @@
 """Which kiosk a device is (its cookie), and enrolling a device with a one-time code."""
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from .. import kiosks
+from ..devices import kiosks
 from ..csrf import check_csrf, csrf_token
 from ..db import get_db
 from ..services import services

@@ -1,7 +1,8 @@
 """"Get an adult" from a kiosk: ask, and ask whether an adult has said they are going."""
 from flask import current_app, jsonify
 
-from .. import help_requests, notify, outbox
+from ..safeguarding import help_requests, outbox
+from .. import notify
 from ..db import get_db
 from ..services import services
 from . import bp

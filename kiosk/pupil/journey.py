@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from .. import kiosk_settings, scan
-from ..translations import ENGLISH
+from ..devices import settings as kiosk_settings
+from ..content import scan
+from ..content.translations import ENGLISH
 
 ACCESS_KEYS = ("input", "scan_step", "first_step", "scan_rounds", "accept_ms", "debounce_ms",
                "move_key", "choose_key", "wait_for_speech", "dwell_ms", "text_size", "theme",

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 
-from .. import kiosks
+from ..devices import kiosks
 from ..csrf import check_csrf, csrf_token
 from ..db import get_db
 from . import bp

@@ -3,9 +3,12 @@ from datetime import datetime
 
 from flask import abort, current_app, jsonify, render_template, request, send_file
 
-from .. import kiosk_settings, notify, outbox
+from ..devices import settings as kiosk_settings
+from .. import notify
+from ..safeguarding import outbox
 from ..db import get_db
-from ..reports import MAX_NAME, MAX_WORDS, BadReport, parse_submission, store_report
+from ..safeguarding.reports import (MAX_NAME, MAX_WORDS, BadReport, parse_submission,
+    store_report)
 from ..services import services
 from ..speech.tts import SpeechError
 from . import bp

@@ -22,5 +22,5 @@ def refuse_forged_posts():
         raise
 
 
-from . import account, admin, admin_kiosks, auth, cases, concerns, events, help, records, views  # noqa: E402,F401  (routes, handlers)
-from . import alert_screen, board  # noqa: E402,F401  (the dashboard's own routes)
+from . import (account, admin, admin_kiosks, alert_screen, auth, board,  # noqa: E402,F401
+               case_views, concerns, help, live, records, views)  # (routes, handlers)

@@ -1,9 +1,9 @@
 """A member of staff's own account: change password, log out everywhere."""
 from flask import flash, redirect, render_template, request, session, url_for
 
-from .. import logins, sessions, users
+from ..accounts import logins, sessions, users
 from ..db import get_db, writing
-from ..users import ROLE_NAMES, UserError
+from ..accounts.users import ROLE_NAMES, UserError
 from . import bp
 from .auditing import log, now
 from .auth import disconnect_sessions, limits, login_required

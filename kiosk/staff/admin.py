@@ -6,9 +6,9 @@ the password or authenticator of anyone who has one: that would let it become th
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import qr, sessions, users
+from ..accounts import qr, sessions, users
 from ..db import get_db, writing
-from ..users import GRANTS, READER_ROLES, ROLE_NAMES, UserError
+from ..accounts.users import GRANTS, READER_ROLES, ROLE_NAMES, UserError
 from . import bp
 from .auditing import log, now, refused
 from .auth import disconnect_sessions, roles_required

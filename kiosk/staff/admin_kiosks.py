@@ -1,7 +1,7 @@
 """Kiosk pages for school IT: enrol a device, give a replaced iPad a new code, revoke, staff PIN."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from .. import kiosks
+from ..devices import kiosks
 from ..db import get_db, writing
 from . import bp
 from .auditing import log, now

@@ -9,11 +9,12 @@ import json
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
 
-from .. import help_requests, notify
+from ..safeguarding import help_requests
+from .. import notify
 from ..db import get_db, writing
 from ..notify import screens
 from ..notify.alerts import alert_for
-from ..users import READER_ROLES
+from ..accounts.users import READER_ROLES
 from . import bp
 from .auditing import log, now
 from .auth import current_user

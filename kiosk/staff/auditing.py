@@ -1,18 +1,14 @@
 """Audit entries for staff requests: who (from the session), when (the app clock), from where."""
-from flask import current_app, request
+from flask import request
 
 from .. import audit
 from ..db import get_db
-
-
-def now():
-    return current_app.config["CLOCK"]()
+from .identity import current_user, now
 
 
 def log(action, target="", detail=None, user=None, db=None):
     """Append an audit entry for the current request, inside any open transaction."""
     if user is None:
-        from .auth import current_user
         user = current_user()
     return audit.record(db or get_db(), action, at=now(),
                         actor=user["email"] if user else "not logged in",

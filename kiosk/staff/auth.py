@@ -4,11 +4,13 @@ import functools
 from flask import (abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
-from .. import logins, sessions
+from ..accounts import logins, sessions
 from ..db import get_db, writing
-from ..users import READER_ROLES, get_user
+from ..accounts.users import READER_ROLES
 from . import bp
-from .auditing import log, now, refused
+from .auditing import log, refused
+from .identity import current_user, login_state, now
+from .rooms import disconnect_sessions
 
 CODE_MINUTES = 5  # how long a correct password waits for its code
 
@@ -16,42 +18,6 @@ CODE_MINUTES = 5  # how long a correct password waits for its code
 def limits():
     cfg = current_app.config
     return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"]}
-
-
-class _Login:
-    """What this request knows of its login; kept on the request, not on `g`, because a
-    test's app context (and a Socket.IO connection's environ) outlives one request."""
-    user = None
-    session_id = None
-    logged_out_why = None
-
-
-def login_state():
-    state = getattr(request, "kiosk_login", None)
-    if state is None:
-        state = request.kiosk_login = _Login()
-        _load(state)
-    return state
-
-
-def _load(state):
-    token = session.get("st")
-    if not token:
-        return
-    db = get_db()
-    live, why = sessions.check(db, token, now(), current_app.config["STAFF_IDLE_MINUTES"])
-    user = get_user(db, live["user_id"]) if live and not why else None
-    if user is not None and user["active"]:
-        sessions.touch(db, live, now())
-        state.user, state.session_id = user, live["id"]
-    else:
-        state.logged_out_why = why
-        session.pop("st", None)
-
-
-def current_user():
-    """The logged-in staff member, or None; ends idle and revoked sessions on the way."""
-    return login_state().user
 
 
 def _wants_json():
@@ -166,9 +132,3 @@ def logout():
         disconnect_sessions([state.session_id])
     session.clear()
     return redirect(url_for("staff.login"))
-
-
-def disconnect_sessions(session_ids):
-    """Close the live dashboards of sessions that have just ended."""
-    from .events import disconnect_sessions as close
-    close(session_ids)

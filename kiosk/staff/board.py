@@ -10,10 +10,11 @@ from datetime import timedelta
 
 from flask import abort, current_app, jsonify, request
 
-from .. import cases, help_requests, notify
+from ..safeguarding import cases, help_requests
+from .. import notify
 from ..db import get_db, writing
-from ..reports import closed_reports, open_reports, summary
-from ..users import SIGN_OFF_ROLE
+from ..safeguarding.reports import closed_reports, open_reports, summary
+from ..accounts.users import SIGN_OFF_ROLE
 from . import bp
 from .auditing import log, now
 from .auth import reader_required

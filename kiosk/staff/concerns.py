@@ -8,10 +8,11 @@ import uuid
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from .. import notify, outbox
-from ..content import ANSWER_KINDS
+from .. import notify
+from ..safeguarding import outbox
+from ..content.loading import ANSWER_KINDS
 from ..db import get_db, writing
-from ..reports import BadReport, parse_submission, store_report
+from ..safeguarding.reports import BadReport, parse_submission, store_report
 from ..services import services
 from . import bp
 from .auditing import log, now

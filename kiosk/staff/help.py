@@ -1,11 +1,12 @@
 """"Get an adult" on the staff side: "I'm going", and who has a dashboard open now."""
 from flask import abort, jsonify, redirect, request, url_for
 
-from .. import help_requests, notify
+from ..safeguarding import help_requests
+from .. import notify
 from ..db import get_db, writing
 from ..services import services
-from ..users import READER_ROLES
-from . import bp, events
+from ..accounts.users import READER_ROLES
+from . import bp, rooms
 from .auditing import log, now
 from .auth import reader_required
 
@@ -34,8 +35,8 @@ def acknowledge_help(user, help_id):
 def readers_watching(db):
     """Active DSL-team accounts with a dashboard, or an alert screen left sounding after
     their login ended, connected to this process now: told live by the escalation."""
-    session_ids = sorted(set(getattr(events, "_live", {}).copy().values()))
-    screen_ids = sorted(set(getattr(events, "_screens", {}).copy().values()))
+    session_ids = sorted(set(rooms.live_sessions.copy().values()))
+    screen_ids = sorted(set(rooms.open_screens.copy().values()))
     if not session_ids and not screen_ids:
         return []
     roles = ", ".join("?" * len(READER_ROLES))

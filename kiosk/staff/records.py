@@ -4,10 +4,11 @@ Every export is audited: what, for which case or pupil, by whom.
 """
 from flask import abort, current_app, make_response, render_template, request, url_for
 
-from .. import audit, exports as export, pupils
-from ..chronology import chronology
+from .. import audit
+from ..safeguarding import exports as export, pupils
+from ..safeguarding.chronology import chronology
 from ..db import get_db, writing
-from ..reports import get_report
+from ..safeguarding.reports import get_report
 from . import bp
 from .auditing import log, now
 from .auth import reader_required, roles_required

@@ -4,12 +4,13 @@ import json
 from flask import (abort, current_app, jsonify, make_response, redirect, render_template,
                    request, url_for)
 
-from .. import cases, doctor, notify, pupils
-from ..chronology import present_entries
+from ..safeguarding import cases, pupils
+from .. import doctor, notify
+from ..safeguarding.chronology import present_entries
 from ..db import get_db, writing
-from ..reports import acknowledge, get_report, summary
+from ..safeguarding.reports import acknowledge, get_report, summary
 from ..services import services
-from ..users import READER_ROLES, ROLE_NAMES, get_user, list_users
+from ..accounts.users import READER_ROLES, ROLE_NAMES, get_user, list_users
 from . import board, bp
 from .alert_screen import keep_alerting
 from .auditing import log, now

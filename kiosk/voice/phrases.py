@@ -3,8 +3,8 @@ import unicodedata
 
 # Joiners are part of how some scripts spell a word (Urdu, Persian); kept in a phrase.
 _JOINERS = "\u200c\u200d"
-# Letters written interchangeably, as kiosk/triage.py treats them: the Arabic
-# keyboard's yeh, kaf and heh for Urdu's own, which look alike on screen.
+# Letters written interchangeably, as kiosk/safeguarding/triage.py treats them: the
+# Arabic keyboard's yeh, kaf and heh for Urdu's own, which look alike on screen.
 _SAME_LETTER = str.maketrans({"ی": "ي", "ى": "ي", "ے": "ي", "ک": "ك", "ہ": "ه",
                               "ۃ": "ة", "ھ": "ه", "\u0640": None, "\u200c": None,
                               "\u200d": None})

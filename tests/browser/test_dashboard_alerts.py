@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from bench._server import DSL_EMAIL, DSL_PASSWORD, running_server
 from kiosk import create_app
 from kiosk.db import get_db, writing
-from kiosk.reports import parse_submission, store_report
+from kiosk.safeguarding.reports import parse_submission, store_report
 from kiosk.services import services
 from test_accessibility import axe_violations, describe
 

@@ -1,5 +1,5 @@
 // Switch scanning and dwell (eye gaze, head pointer). The scan order comes from the
-// server (kiosk/scan.py); this file only walks it, speaks each highlight and presses
+// server (kiosk/content/scan.py); this file only walks it, speaks each highlight and presses
 // the chosen button, so switch, dwell and touch all run the same code behind a button.
 "use strict";
 window.KioskAccess = (function () {

@@ -1,0 +1,1 @@
+"""Staff accounts: users, logins, sessions, two-factor codes."""

@@ -1,0 +1,1 @@
+"""Content as data: pages, words, translations, symbols, scan order, OBF."""

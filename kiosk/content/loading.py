@@ -1,0 +1,364 @@
+"""Load the pupil journey, kiosk words and urgency rules from content/, and check them."""
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .matching import compile_rules
+from .translations import TranslationError, load_languages
+from ..voice.phrases import clashes, page_phrases
+
+MAX_MAIN_CHOICES = 5
+PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent"}
+ANSWER_KINDS = {"choice", "multi"}  # pages whose tile choices are part of a report
+SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
+LEVELS = ("same-day", "urgent")  # in rising order
+REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
+                     "done", "try_again", "listen", "speak", "stop_listening", "heard_right",
+                     "heard_wrong", "language", "slower", "bigger")
+REQUIRED_SCREENS = ("title", "thanks", "thanks_anonymous", "help", "reset_warning", "problem",
+                    "send_failed", "hidden", "nothing_chosen", "typed_words", "your_name",
+                    "type_here", "listening", "did_you_say", "did_you_say_words",
+                    "not_heard", "no_microphone", "spoken_words", "choose_language",
+                    "scan_row_1", "scan_row_2", "scan_controls", "scan_paused",
+                    # Only the truth: the thank-you by when the report is due, and the
+                    # states of a send and of "Get an adult" as they really stand.
+                    "thanks_next_day", "thanks_anonymous_next_day", "sending",
+                    "urgent_sending", "urgent_not_sent", "urgent_told",
+                    "help_telling", "help_told", "help_not_sent")
+
+
+class ContentError(Exception):
+    """Content that cannot be used; the message names the file and the item at fault."""
+
+
+@dataclass(frozen=True)
+class Words:
+    text: str
+    say: str
+    concept: str = ""
+
+
+@dataclass(frozen=True)
+class Tile:
+    id: str
+    label: str
+    say: str
+    concept: str
+    go: str = ""
+    opens: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    kind: str
+    prompt: Words
+    note: Words | None = None
+    tiles: tuple = ()
+    show_if: tuple = ()
+    field: str = ""
+
+    def tile(self, tile_id):
+        return next((t for t in self.tiles if t.id == tile_id), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: str
+    reason: str
+    all: tuple = ()
+    any: tuple = ()
+    words: tuple = ()
+    setting: str = ""
+    phrases: tuple = ()  # words normalised for matching (matching.compile_rules)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Speech input settings: text pages that take spoken words, and tile synonyms."""
+    free_speech: tuple = ()
+    synonyms: dict = field(default_factory=dict)  # page id -> tile id -> phrases
+
+
+@dataclass
+class Content:
+    pages: dict
+    flow: list
+    controls: dict
+    screens: dict
+    rules: list
+    files: dict = field(default_factory=dict)
+    voice: Voice = field(default_factory=Voice)
+    languages: dict = field(default_factory=dict)  # code -> translations.Language, English first
+
+    def voice_mode(self, page_id):
+        """How a pupil may answer a page by speaking: "tiles", "words", or None."""
+        page = self.pages.get(page_id) if isinstance(page_id, str) else None
+        if page is None:
+            return None
+        if page.kind in ("start",) + tuple(ANSWER_KINDS):
+            return "tiles"
+        if page.kind == "text" and page_id in self.voice.free_speech:
+            return "words"
+        return None
+
+    def voice_phrases(self, page_id):
+        """{phrase: tile id} a pupil can say on a page of tiles."""
+        return page_phrases(self.pages[page_id], self.voice.synonyms.get(page_id))
+
+    def spoken_texts(self):
+        """Every phrase the kiosk can speak, for rendering audio ahead of time."""
+        texts = []
+        for page in self.pages.values():
+            texts.append(page.prompt.say)
+            if page.note:
+                texts.append(page.note.say)
+            texts += [tile.say for tile in page.tiles]
+        texts += [w.say for w in (*self.controls.values(), *self.screens.values())]
+        return list(dict.fromkeys(t for t in texts if t))
+
+
+def _read(path):
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: {exc}") from None
+
+
+def _check_keys(where, data, required, optional=()):
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: expected a table")
+    missing = [k for k in required if not data.get(k)]
+    if missing:
+        raise ContentError(f"{where}: missing or empty '{missing[0]}'")
+    unknown = sorted(set(data) - set(required) - set(optional))
+    if unknown:
+        raise ContentError(f"{where}: unknown key '{unknown[0]}'")
+
+
+def _words(where, data, symbols=None, need_concept=False):
+    required = ("text", "concept") if need_concept else ("text",)
+    _check_keys(where, data, required, ("say", "concept"))
+    if "say" not in data:
+        raise ContentError(f"{where}: missing 'say' (the words spoken)")
+    concept = data.get("concept", "")
+    if concept and symbols is not None and not symbols.has(concept):
+        raise ContentError(f"{where}: no symbol for concept '{concept}'")
+    return Words(data["text"], data["say"], concept)
+
+
+def _tile(where, data, symbols):
+    if isinstance(data, dict) and data.get("id"):
+        where = f"{where.rsplit(' tile ', 1)[0]} tile '{data['id']}'"
+    _check_keys(where, data, ("id", "label", "say", "concept"), ("go", "opens"))
+    if not symbols.has(data["concept"]):
+        raise ContentError(f"{where}: no symbol for concept '{data['concept']}'")
+    return Tile(**data)
+
+
+def _page(where, data, symbols):
+    if isinstance(data, dict) and data.get("id"):
+        where = f"{where.rsplit(' page ', 1)[0]} page '{data['id']}'"
+    _check_keys(where, data, ("id", "kind", "prompt"), ("note", "tiles", "show_if", "field"))
+    if data["kind"] not in PAGE_KINDS:
+        raise ContentError(f"{where}: unknown kind '{data['kind']}'")
+    tiles = data.get("tiles", [])
+    if len(tiles) > MAX_MAIN_CHOICES:
+        raise ContentError(f"{where}: {len(tiles)} tiles, at most {MAX_MAIN_CHOICES} allowed")
+    if data["kind"] in ANSWER_KINDS | {"start", "text"} and not tiles:
+        raise ContentError(f"{where}: a '{data['kind']}' page needs tiles")
+    tiles = tuple(_tile(f"{where} tile {i + 1}", t, symbols) for i, t in enumerate(tiles))
+    ids = [t.id for t in tiles]
+    if len(set(ids)) != len(ids):
+        raise ContentError(f"{where}: two tiles share an id")
+    if data["kind"] == "text" and data.get("field") not in ("words", "name"):
+        raise ContentError(f"{where}: a text page needs field = \"words\" or \"name\"")
+    note = data.get("note")
+    return Page(data["id"], data["kind"], _words(f"{where} prompt", data["prompt"]),
+                _words(f"{where} note", note) if note else None,
+                tiles, tuple(data.get("show_if", ())), data.get("field", ""))
+
+
+def _check_ref(where, ref, pages):
+    """A 'page:tile' reference must name a tile a pupil can choose as an answer."""
+    page_id, _, tile_id = str(ref).partition(":")
+    page = pages.get(page_id)
+    if page is None or page.kind not in ANSWER_KINDS or page.tile(tile_id) is None:
+        raise ContentError(f"{where}: '{ref}' is not a page:tile answer in the journey")
+
+
+def _load_pages(path, symbols, boards=None):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "flow", "page"))
+    if data["schema"] != 1:
+        raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+    pages = {}
+    for i, raw in enumerate(data["page"]):
+        page = _page(f"{path}: page {i + 1}", raw, symbols)
+        if page.id in pages:
+            raise ContentError(f"{path}: page '{page.id}' is defined twice")
+        pages[page.id] = page
+    flow = list(data["flow"])
+    if boards is not None and boards.is_dir():
+        _add_boards(boards, pages, flow, symbols)
+    _check_flow(path, pages, flow)
+    return pages, flow
+
+
+def _add_boards(folder, pages, flow, symbols):
+    """Pages imported from AAC tools: boards/<id>.toml, each shown after its `after` page.
+
+    Boards after the same page are shown in the order of their file names.
+    """
+    last = {}  # page id -> the board most recently placed after it
+    for path in sorted(folder.glob("*.toml")):
+        data = _read(path)
+        _check_keys(str(path), data, ("schema", "page"))
+        if data["schema"] != 1:
+            raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+        after = data["page"].pop("after", "") if isinstance(data["page"], dict) else ""
+        page = _page(f"{path}: page 1", data["page"], symbols)
+        if page.id != path.stem:
+            raise ContentError(f"{path}: page '{page.id}' must be in a file named {page.id}.toml")
+        if page.id in pages:
+            raise ContentError(f"{path}: page '{page.id}' is defined twice")
+        if after not in flow:
+            raise ContentError(f"{path}: after = '{after}' must name a page in the flow")
+        flow.insert(flow.index(last.get(after, after)) + 1, page.id)
+        pages[page.id], last[after] = page, page.id
+
+
+def _check_flow(path, pages, flow):
+    for page_id in flow:
+        if page_id not in pages:
+            raise ContentError(f"{path}: flow names page '{page_id}', which does not exist")
+    if not flow or pages[flow[0]].kind != "start":
+        raise ContentError(f"{path}: flow must begin with a 'start' page")
+    if pages[flow[-1]].kind != "review":
+        raise ContentError(f"{path}: flow must end with the 'review' page")
+    reached = set(flow)
+    for position, page_id in enumerate(flow):
+        page = pages[page_id]
+        earlier = {p: pages[p] for p in flow[:position]}
+        for ref in page.show_if:
+            _check_ref(f"{path}: page '{page_id}' show_if", ref, earlier)
+        for tile in page.tiles:
+            where = f"{path}: page '{page_id}' tile '{tile.id}'"
+            if tile.go and tile.go not in pages:
+                raise ContentError(f"{where}: go = '{tile.go}', which is not a page")
+            if tile.opens and (page.kind != "text" or tile.opens != "text"):
+                raise ContentError(f"{where}: opens = \"text\" is only for text pages")
+            reached.add(tile.go or page_id)
+    for page_id in pages:
+        if page_id not in reached:
+            raise ContentError(f"{path}: page '{page_id}' cannot be reached")
+
+
+def _load_messages(path, symbols):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "controls", "screens"))
+    sections = {}
+    for section, required in (("controls", REQUIRED_CONTROLS), ("screens", REQUIRED_SCREENS)):
+        table = data[section]
+        missing = [k for k in required if k not in table]
+        if missing:
+            raise ContentError(f"{path}: [{section}] is missing '{missing[0]}'")
+        sections[section] = {key: _words(f"{path}: {section}.{key}", value, symbols, True)
+                             for key, value in table.items()}
+    return sections["controls"], sections["screens"]
+
+
+def _load_rules(path, pages):
+    data = _read(path)
+    _check_keys(str(path), data, ("schema", "rule"))
+    rules, seen = [], set()
+    for i, raw in enumerate(data["rule"]):
+        where = f"{path}: rule {i + 1}"
+        _check_keys(where, raw, ("id", "level", "reason"), ("all", "any", "words", "setting"))
+        where = f"{path}: rule '{raw['id']}'"
+        if raw["id"] in seen:
+            raise ContentError(f"{where}: defined twice")
+        seen.add(raw["id"])
+        if raw["level"] not in LEVELS:
+            raise ContentError(f"{where}: level must be one of {', '.join(LEVELS)}")
+        if not (raw.get("all") or raw.get("any") or raw.get("words")):
+            raise ContentError(f"{where}: needs at least one of all, any, words")
+        for ref in (*raw.get("all", ()), *raw.get("any", ())):
+            _check_ref(where, ref, pages)
+        if raw.get("setting", "") and raw["setting"] not in SCHOOL_SETTINGS:
+            raise ContentError(f"{where}: unknown setting '{raw['setting']}'")
+        rules.append(Rule(raw["id"], raw["level"], raw["reason"], tuple(raw.get("all", ())),
+                          tuple(raw.get("any", ())),
+                          tuple(w.lower() for w in raw.get("words", ())),
+                          raw.get("setting", "")))
+    return rules
+
+
+def load_content(content_dir, symbols):
+    """Read and check everything in content_dir; raise ContentError at the first fault."""
+    content_dir = Path(content_dir)
+    files = {name: content_dir / f"{name}.toml"
+             for name in ("pages", "messages", "urgency", "voice")}
+    pages, flow = _load_pages(files["pages"], symbols, content_dir / "boards")
+    controls, screens = _load_messages(files["messages"], symbols)
+    rules = _load_rules(files["urgency"], pages)
+    voice = _load_voice(files["voice"], pages) if files["voice"].exists() else Voice()
+    content = Content(pages, flow, controls, screens, rules, files, voice)
+    try:
+        content.languages = load_languages(content_dir / "translations", content)
+    except TranslationError as exc:
+        raise ContentError(str(exc)) from None
+    content.rules = compile_rules(_with_translated_words(content.rules, content.languages))
+    return content
+
+
+def _with_translated_words(rules, languages):
+    """A rule's words in every language, so a pupil's own words are matched in theirs."""
+    extra = {}
+    for language in languages.values():
+        for rule_id, phrases in language.urgency_words.items():
+            extra.setdefault(rule_id, []).extend(phrases)
+    return [dataclasses.replace(rule, words=rule.words + tuple(extra[rule.id]))
+            if rule.id in extra else rule for rule in rules]
+
+
+def _phrase_list(where, value):
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise ContentError(f"{where}: expected a list of phrases")
+    return tuple(value)
+
+
+def _load_voice(path, pages):
+    """voice.toml is optional: without it pupils can say each tile's label and words."""
+    data = _read(path)
+    _check_keys(str(path), data, ("schema",), ("free_speech", "synonyms"))
+    if data["schema"] != 1:
+        raise ContentError(f"{path}: schema {data['schema']} is not supported (expected 1)")
+    free = _phrase_list(f"{path}: free_speech", data.get("free_speech", [])) \
+        if data.get("free_speech") else ()
+    for page_id in free:
+        page = pages.get(page_id)
+        if page is None or page.kind != "text" or page.field != "words":
+            raise ContentError(f"{path}: free_speech names '{page_id}', "
+                               "which is not a text page for the pupil's words")
+    synonyms = {}
+    for page_id, tiles in data.get("synonyms", {}).items():
+        where = f"{path}: synonyms.{page_id}"
+        page = pages.get(page_id)
+        if page is None or not page.tiles:
+            raise ContentError(f"{where}: no page '{page_id}' with tiles")
+        if not isinstance(tiles, dict):
+            raise ContentError(f"{where}: expected a table of tile = [phrases]")
+        for tile_id, phrases in tiles.items():
+            if page.tile(tile_id) is None:
+                raise ContentError(f"{where}: page '{page_id}' has no tile '{tile_id}'")
+            _phrase_list(f"{where}.{tile_id}", phrases)
+        for phrase, first, second in clashes(page, tiles):
+            raise ContentError(f"{where}: '{phrase}' would stand for both "
+                               f"'{first}' and '{second}'")
+        synonyms[page_id] = {tile_id: tuple(p) for tile_id, p in tiles.items()}
+    return Voice(free, synonyms)

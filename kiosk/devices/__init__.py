@@ -1,0 +1,1 @@
+"""Kiosk devices: enrolment, device tokens, per-kiosk settings, staff PIN."""

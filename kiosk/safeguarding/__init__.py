@@ -1,0 +1,1 @@
+"""The record: report, triage, due time, case, escalation, exports."""

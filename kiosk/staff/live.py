@@ -1,0 +1,102 @@
+"""Socket.IO for dashboards and alert screens, on the /staff namespace.
+
+A logged-in DSL, deputy or head joins the staff room (every notification) and a room
+named after its login session, so when the session ends (logout, logout everywhere, a
+changed role or password, idle) its dashboard is told and closed. A browser with only
+an alert-screen cookie (notify/screens.py) joins the alerts room instead: content-free
+alerts only. Anyone else is refused.
+"""
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room
+
+from .. import notify
+from ..accounts import sessions
+from ..db import get_db
+from ..extensions import socketio
+from ..accounts.users import READER_ROLES
+from .alert_screen import outstanding, screen_for_request
+from .auditing import log
+from .identity import current_user, login_state
+from .rooms import (close_session_rooms, live_sessions, screen_room, open_screens, session_room,
+                    close_ended_screens)
+
+
+SWEEP_SECONDS = 30
+
+
+def _reader():
+    user = current_user()
+    return user if user is not None and user["role"] in READER_ROLES else None
+
+
+@socketio.on("connect", namespace=notify.STAFF_NAMESPACE)
+def connect(auth=None):
+    """A dashboard connects with its login cookie, an alert screen with its own cookie."""
+    user = current_user()
+    if user is not None and user["role"] in READER_ROLES:
+        session_id = login_state().session_id
+        join_room(notify.STAFF_ROOM)
+        join_room(session_room(session_id))
+        live_sessions[request.sid] = session_id
+        return
+    held = screen_for_request(get_db())
+    if held is not None:
+        screen = held[0]
+        join_room(notify.ALERTS_ROOM)
+        join_room(screen_room(screen["id"]))
+        open_screens[request.sid] = screen["id"]
+        return
+    if user is not None:
+        log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
+    raise ConnectionRefusedError("staff login required")
+
+
+@socketio.on("disconnect", namespace=notify.STAFF_NAMESPACE)
+def disconnect(*args):
+    live_sessions.pop(request.sid, None)
+    open_screens.pop(request.sid, None)
+
+
+def _cursor(data):
+    try:
+        return int((data or {}).get("since", 0))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+@socketio.on("catch_up", namespace=notify.STAFF_NAMESPACE)
+def catch_up(data):
+    """{since: id} -> a page of what was missed: {notifications, more}. An alert screen
+    gets {alerts, cursor}: every alert still calling, whatever it missed."""
+    if _reader() is None:
+        if request.sid in open_screens:
+            return outstanding(get_db())
+        return {"error": "staff login required"}
+    cursor = _cursor(data)
+    if cursor is None:
+        return {"error": "since must be a notification number"}
+    return notify.page(get_db(), cursor)
+
+
+def sweep_seconds(config):
+    """How often to sweep: every 30 s, or more often when sessions idle out sooner."""
+    return min(SWEEP_SECONDS, max(config["STAFF_IDLE_MINUTES"] * 60 / 5, 0.2))
+
+
+def sweep(db):
+    """Close dashboards whose login has ended or gone idle since they connected, and
+    alert screens that have ended.
+
+    A session can end where no request of this process sees it (a command line role
+    change, or nobody touching the dashboard for the idle time), so this runs on a timer."""
+    now = current_app.config["CLOCK"]()
+    idle = current_app.config["STAFF_IDLE_MINUTES"]
+    ended = []
+    for session_id in set(live_sessions.values()):
+        row = next(db.query("SELECT * FROM staff_sessions WHERE id = ?", [session_id]), None)
+        if row is None or row["ended_at"] or sessions.is_idle(row, now, idle):
+            sessions.end_id(db, session_id, now, "idle")
+            ended.append(session_id)
+    close_session_rooms(ended)
+    close_ended_screens(db)
+    return ended
