@@ -1,4 +1,5 @@
 """Speech input: real pocketsphinx on espeak-ng speech, through the real Socket.IO path."""
+import array
 import os
 import random
 import threading
@@ -17,7 +18,7 @@ from kiosk.voice import events
 from kiosk.voice.phrases import match, normalise, page_phrases
 
 from helpers import kiosk_device
-from speech_audio import chunks, heard, noise, say, send, spoken, start
+from speech_audio import chunks, heard, in_noise, noise, pink_noise, say, send, spoken, start
 
 
 @pytest.fixture
@@ -384,3 +385,22 @@ def test_a_fault_while_reaping_tells_the_kiosk_and_the_reaper_goes_on(voice):
     assert heard(send(voice, [], stop=False))["reason"] == "engine_error"
     assert start(voice, "safe")["ok"]
     assert heard(say(voice, spoken("No.")))["tile"] == "no"
+
+
+# -- noise: the end of speech, and answers over the time cap ----------------------
+
+def test_the_end_of_speech_is_found_in_steady_noise(voice):
+    """Pink noise at 10 dB below the voice, before, under and after it: the noise
+    floor adapts, so the pause after the words ends the utterance by itself."""
+    start(voice, "safe")
+    pcm = in_noise(spoken("No.", tail=2.0), "pink", 10, seed=3)
+    assert heard(say(voice, pcm, stop=False)).get("tile") == "no"
+
+
+def test_an_answer_over_the_time_cap_keeps_what_was_heard(app, voice):
+    """Loud noise starts as the pupil finishes, so no pause is ever heard."""
+    app.config["VOICE_LIMITS"] = {"max_tile_seconds": 4.0}
+    start(voice, "what")
+    bed = array.array("h", (int(x * 1500) for x in pink_noise(16000 * 6, seed=3)))
+    pcm = spoken("Someone was unkind to me.", tail=0.2) + bed.tobytes()
+    assert heard(say(voice, pcm, stop=False))["tile"] == "unkind"

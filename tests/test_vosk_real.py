@@ -55,7 +55,7 @@ def model_zip(path):
 
 
 def test_install_model_and_status_with_a_real_model(tmp_path, runner):
-    """Over 10 s: the zip holds 250 MB, and install-model loads the model once in a
+    """About 10 s: the zip holds 250 MB, and install-model loads the model once in a
     separate process before making it active."""
     archive = model_zip(tmp_path / "vosk-model-small-ko.zip")
     result = runner.invoke(args=["speech", "install-model", str(archive)])
@@ -103,3 +103,18 @@ def test_an_engine_fault_answers_the_kiosk_at_once(korean_app, voice, monkeypatc
         raise RuntimeError("the model failed")
     monkeypatch.setattr(engine, "listen", broken)
     assert start(voice, "safe") == {"error": "speech input failed: the model failed"}
+
+
+def test_an_engine_fault_mid_utterance_is_heard_as_a_failure_at_once(voice):
+    """A fault injected into the real recogniser, as above."""
+    from kiosk.voice import events
+    assert start(voice, "safe")["ok"]
+    sid = socketio.server.manager.sid_from_eio_sid(voice.eio_sid, "/voice")
+
+    def broken(pcm):
+        raise RuntimeError("the decoder failed")
+    events._streams[sid].listener._recogniser.accept = broken
+    result = heard(say(voice, spoken("네", "ko", 150), stop=False))
+    assert result == {"status": "not_heard", "engine": "vosk", "page": "safe",
+                      "reason": "engine_error"}
+    assert start(voice, "safe")["ok"]  # the kiosk can speak again

@@ -24,6 +24,8 @@ class Limits:
     max_words_seconds: float = 30.0
     end_silence_seconds: float = 0.8  # this much quiet after speech ends the utterance
     speech_level: int = 500  # RMS of 16-bit samples: above it is speech, not room noise
+    over_floor: float = 2.0  # a voice ends when no louder than this times the noise floor
+    floor_rise: float = 0.005  # how fast the floor follows lasting noise, a frame
     min_speech_seconds: float = 0.15
     idle_seconds: float = 5.0  # no chunk for this long: the stream is abandoned
     partial_every_seconds: float = 0.3
@@ -72,6 +74,9 @@ class Listener:
         self._speech_bytes = 0
         self._quiet_bytes = 0  # since speech was last heard
         self._pending = b""  # part of a loudness frame not yet judged
+        self._floor = None  # the room's noise level, RMS (see _over_floor)
+        self._voice_before = False
+        self._voice_heard = False  # a voice stood out from the noise: its end can be found
         self._last_partial_at = 0
         self._partial = ""
         self.outcome = None
@@ -97,10 +102,10 @@ class Listener:
         self.last_chunk = self.clock()
         self._received += len(chunk)
         if self._received > self.max_seconds * BYTES_PER_SECOND:
-            return self._give_up("too_long")
+            return self._too_long()
         self._judge_loudness(chunk)
         self._recogniser.accept(chunk)
-        if self._speech_bytes and self._quiet_bytes >= self.limits.end_silence_seconds * BYTES_PER_SECOND:
+        if self._voice_heard and self._quiet_bytes >= self.limits.end_silence_seconds * BYTES_PER_SECOND:
             self.finish()
             return ""
         return self._maybe_partial()
@@ -109,12 +114,31 @@ class Listener:
         data = self._pending + chunk
         whole = len(data) - len(data) % FRAME_BYTES
         for start in range(0, whole, FRAME_BYTES):
-            if rms(data[start:start + FRAME_BYTES]) >= self.limits.speech_level:
-                self._speech_bytes += FRAME_BYTES
+            level = rms(data[start:start + FRAME_BYTES])
+            if level >= self.limits.speech_level:
+                self._speech_bytes += FRAME_BYTES  # something was said (not silence)
+            voice = self._over_floor(level)
+            # A lone loud frame is a knock or a burst of noise, not the pupil again.
+            if voice and self._voice_before:
+                self._voice_heard = True
                 self._quiet_bytes = 0
-            elif self._speech_bytes:
+            elif self._voice_heard:
                 self._quiet_bytes += FRAME_BYTES
+            self._voice_before = voice
         self._pending = data[whole:]
+
+    def _over_floor(self, level):
+        """Louder than the fixed speech level and, by a margin, than the room's noise.
+
+        The noise floor follows the quietest frames: it falls at once and rises
+        slowly, so a noisy classroom raises it and the pupil's voice does not.
+        """
+        floor = self._floor
+        if floor is None or level < floor:
+            self._floor = level
+        else:
+            self._floor = floor + (level - floor) * self.limits.floor_rise
+        return level >= max(self.limits.speech_level, self._floor * self.limits.over_floor)
 
     def _maybe_partial(self):
         heard_bytes = self._received - self._last_partial_at
@@ -166,6 +190,14 @@ class Listener:
         if now - self.started > self.max_seconds + self.limits.idle_seconds:
             return self._give_up("too_long")
         return None
+
+    def _too_long(self):
+        """An answer over the time cap (its end lost in noise) is decided on what was
+        heard so far; only if that is no answer does it count as too long."""
+        self.finish()
+        if self.outcome.status == "not_heard" and self.outcome.reason == "unclear":
+            self.outcome = Outcome("not_heard", self.engine.name, reason="too_long")
+        return ""
 
     def fail(self, reason):
         """End the utterance as not heard for a reason found outside the listener."""
