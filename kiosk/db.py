@@ -6,6 +6,7 @@ import threading
 
 import click
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 from flask import current_app, g
 from flask.cli import with_appcontext
 
@@ -140,6 +141,12 @@ def _keep_or_close(db):
         oldest.close()
 
 
+# The schema, one function a change, applied in order by sqlite-utils (table
+# _sqlite_migrations). Never edit one that has shipped: add the next.
+migrations = Migrations("kiosk")
+
+
+@migrations()
 def _m001_reports(db):
     db["reports"].create(
         {
@@ -154,6 +161,7 @@ def _m001_reports(db):
     db["reports"].create_index(["created_at"])
 
 
+@migrations()
 def _m002_report_events(db):
     # Append-only: what happened to a report, by whom, when.
     db["report_events"].create(
@@ -163,6 +171,7 @@ def _m002_report_events(db):
     db["report_events"].create_index(["report_id"])
 
 
+@migrations()
 def _m003_notifications(db):
     # The id is the cursor a dashboard catches up from.
     db["notifications"].create(
@@ -170,6 +179,7 @@ def _m003_notifications(db):
     )
 
 
+@migrations()
 def _m004_users(db):
     db["users"].create(
         {"id": int, "email": str, "password_hash": str, "role": str, "created_at": str},
@@ -178,17 +188,20 @@ def _m004_users(db):
     db["users"].create_index(["email"], unique=True)
 
 
+@migrations()
 def _m005_append_only(db):
     # Records are never changed or removed; corrections are new entries.
     for table in ("report_events", "notifications"):
         _append_only(db, table)
 
 
+@migrations()
 def _m006_words_source(db):
     # "" when typed; otherwise the engine that transcribed the pupil's spoken words.
     db["reports"].add_column("words_source", str, not_null_default="")
 
 
+@migrations()
 def _m007_staff_security(db):
     # Two-factor codes, lockout and "log out everywhere" (sessions live server-side).
     users = db["users"]
@@ -207,6 +220,7 @@ def _m007_staff_security(db):
     db["staff_sessions"].create_index(["user_id"])
 
 
+@migrations()
 def _m008_audit(db):
     # Tamper-evident: each entry's hash covers the previous entry's hash (audit.py).
     db["audit"].create(
@@ -216,6 +230,7 @@ def _m008_audit(db):
     _append_only(db, "audit")
 
 
+@migrations()
 def _m009_kiosks(db):
     db["kiosks"].create(
         {"id": int, "name": str, "place": str, "created_at": str, "created_by": str,
@@ -237,6 +252,7 @@ REPORT_RECORD = ("client_id", "created_at", "source", "kiosk", "kiosk_id", "lang
                  "reported_by", "happened")
 
 
+@migrations()
 def _m010_cases(db):
     db["report_events"].add_column("corrects", int)  # the entry this one corrects
     reports = db["reports"]
@@ -254,10 +270,12 @@ def _m010_cases(db):
                "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be deleted'); END")
 
 
+@migrations()
 def _m011_kiosk_settings(db):
     db["kiosks"].add_column("settings", str)  # JSON, see kiosk/devices/settings.py
 
 
+@migrations()
 def _m012_help_and_outbox(db):
     # "Get an adult": one row per request, its place and time fixed once stored; who said
     # "I'm going" is set once. What else happened to it is in help_events (append-only).
@@ -305,6 +323,7 @@ def _m012_help_and_outbox(db):
                "SELECT 'outbox.arrivals_after_report', COALESCE(MAX(id), 0) FROM reports")
 
 
+@migrations()
 def _m013_alert_screens(db):
     # Browsers that keep sounding content-free alerts after their login ends
     # (notify/screens.py): only each token's hash is kept.
@@ -327,27 +346,24 @@ def _append_only(db, table):
         )
 
 
-MIGRATIONS = [
-    _m001_reports, _m002_report_events, _m003_notifications, _m004_users,
-    _m005_append_only, _m006_words_source, _m007_staff_security, _m008_audit,
-    _m009_kiosks, _m010_cases, _m011_kiosk_settings,
-    _m012_help_and_outbox,
-    _m013_alert_screens,
-]
+def _adopt_earlier_record(db):
+    """Databases made before the schema moved to sqlite-utils migrations kept their list
+    in `_migrations`: carry it over once, so nothing is applied twice."""
+    if not db["_migrations"].exists():
+        return
+    migrations.ensure_migrations_table(db)
+    with db.atomic():
+        for row in db.query("SELECT name, applied_at FROM _migrations ORDER BY rowid"):
+            db[migrations.migrations_table].insert(
+                {"migration_set": migrations.name, "name": row["name"],
+                 "applied_at": row["applied_at"]}, ignore=True)
+        db["_migrations"].drop()
 
 
 def migrate(db):
     """Apply, in order and once each, the migrations this database lacks."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row["name"] for row in db.query("SELECT name FROM _migrations")}
-    for migration in MIGRATIONS:
-        if migration.__name__ in done:
-            continue
-        with db.atomic():
-            migration(db)
-            db.execute(
-                "INSERT INTO _migrations VALUES (?, datetime('now'))", [migration.__name__]
-            )
+    _adopt_earlier_record(db)
+    migrations.apply(db)
 
 
 @click.command("migrate")
