@@ -1,5 +1,6 @@
 """The database: sqlite-utils connections (one per request, reused after), schema by migrations."""
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -344,6 +345,22 @@ def _append_only(db, table):
             f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         )
+
+
+@migrations()
+def _m014_report_categories(db):
+    # What happened, as labels from the pages playing the "categories" role, kept with the
+    # report when it is stored, so no code needs to know a page id. Reports stored
+    # before pages declared roles took them from the default content's "what" pages.
+    db["reports"].add_column("categories", str, not_null_default="[]")
+    for row in db.query("SELECT id, choices FROM reports"):
+        labels = [c["label"] for c in json.loads(row["choices"] or "[]")
+                  if str(c.get("page", "")).startswith("what")]
+        if labels:
+            db.execute("UPDATE reports SET categories = ? WHERE id = ?",
+                       [json.dumps(labels), row["id"]])
+    db.execute("CREATE TRIGGER reports_categories_fixed BEFORE UPDATE OF categories ON "
+               "reports BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
 
 
 def _adopt_earlier_record(db):

@@ -64,6 +64,11 @@ BREAKAGES = [
      r"messages.toml: \[controls\] is missing 'hide'"),
     ("messages.toml", 'text = "Back", say = "Back", concept = "back"', 'text = "Back", concept = "back"',
      r"messages.toml: controls.back: missing 'say'"),
+    # The roles code relies on are declared in content, and a set lacking one is refused.
+    ("pages.toml", 'id = "more"\nkind = "text"\n', 'id = "more"\nkind = "text"\nrole = "categories"\n',
+     r"pages.toml: page 'more': a 'categories' page must be of kind choice or multi"),
+    ("pages.toml", 'id = "feel"\nkind = "choice"\n', 'id = "feel"\nkind = "choice"\nrole = "mood"\n',
+     r"pages.toml: page 'feel': role must be one of categories"),
 ]
 
 
@@ -71,6 +76,19 @@ BREAKAGES = [
 def test_each_fault_is_named(content_dir, symbols, file_name, old, new, message):
     edit(content_dir / file_name, old, new)
     with pytest.raises(ContentError, match=message):
+        load_content(content_dir, symbols)
+
+
+def test_content_without_a_categories_page_is_refused(content_dir, symbols):
+    pages = content_dir / "pages.toml"
+    pages.write_text(pages.read_text().replace('role = "categories"\n', ""))
+    with pytest.raises(ContentError, match=r'pages.toml: no page has role = "categories"'):
+        load_content(content_dir, symbols)
+
+
+def test_content_without_an_urgent_page_is_refused(content_dir, symbols):
+    edit(content_dir / "pages.toml", 'id = "urgent"\nkind = "urgent"', 'id = "urgent"\nkind = "review"')
+    with pytest.raises(ContentError, match="exactly one page of kind"):
         load_content(content_dir, symbols)
 
 

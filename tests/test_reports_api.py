@@ -5,6 +5,9 @@ import pytest
 
 from helpers import a_report, kiosk_device
 from kiosk import DEFAULT_SCHOOL_DAY, create_app
+from kiosk.db import get_db
+from kiosk.safeguarding.exports.counts import counts
+from kiosk.safeguarding.reports import open_reports, summary
 
 
 def count(db, table="reports"):
@@ -187,3 +190,21 @@ def test_a_retry_is_told_the_same(client, clock):
     again = client.post("/api/reports", json=report)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json["told"] == again.json["told"] == "next_school_day"
+
+
+def test_a_renamed_categories_page_still_says_what_happened(tmp_path, monkeypatch, content_dir):
+    """The DSL's "What" and the governors' counts come from the role a page plays in
+    content, not from its id: a school may rename its pages."""
+    for path in [content_dir / "pages.toml", content_dir / "voice.toml",
+                 *(content_dir / "translations").glob("*.toml")]:
+        path.write_text(path.read_text().replace("what_more", "more_things"))
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(content_dir)})
+    kiosk = kiosk_device(app, "Renamed kiosk")
+    response = kiosk.post("/api/reports", json=a_report(safe=["yes"], more_things=["home"]))
+    assert response.status_code == 201
+    with app.app_context():
+        db = get_db()
+        [row] = open_reports(db)
+        assert summary(row)["what"] == ["Something at home"]
+        assert {r.category for r in counts(db)} == {"All reports", "Something at home"}

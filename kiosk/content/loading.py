@@ -13,6 +13,11 @@ PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent"}
 ANSWER_KINDS = {"choice", "multi"}  # pages whose tile choices are part of a report
 SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
 LEVELS = ("same-day", "urgent")  # in rising order
+# Roles a page can play that code relies on, so no page id is written in code:
+# "categories" pages' answers are what happened (the dashboard's "What", the counts).
+PAGE_ROLES = {"categories": ANSWER_KINDS}
+# Kinds a journey must have one page of: the review before sending, the urgent page.
+REQUIRED_KINDS = ("review", "urgent")
 REQUIRED_CONTROLS = ("back", "get_adult", "hide", "next", "send", "change", "more_time",
                      "done", "try_again", "listen", "speak", "stop_listening", "heard_right",
                      "heard_wrong", "language", "slower", "bigger")
@@ -58,6 +63,7 @@ class Page:
     tiles: tuple = ()
     show_if: tuple = ()
     field: str = ""
+    role: str = ""  # what the page's answers stand for beyond the journey (PAGE_ROLES)
 
     def tile(self, tile_id):
         return next((t for t in self.tiles if t.id == tile_id), None)
@@ -163,7 +169,8 @@ def _tile(where, data, symbols):
 def _page(where, data, symbols):
     if isinstance(data, dict) and data.get("id"):
         where = f"{where.rsplit(' page ', 1)[0]} page '{data['id']}'"
-    _check_keys(where, data, ("id", "kind", "prompt"), ("note", "tiles", "show_if", "field"))
+    _check_keys(where, data, ("id", "kind", "prompt"),
+                ("note", "tiles", "show_if", "field", "role"))
     if data["kind"] not in PAGE_KINDS:
         raise ContentError(f"{where}: unknown kind '{data['kind']}'")
     tiles = data.get("tiles", [])
@@ -180,7 +187,8 @@ def _page(where, data, symbols):
     note = data.get("note")
     return Page(data["id"], data["kind"], _words(f"{where} prompt", data["prompt"]),
                 _words(f"{where} note", note) if note else None,
-                tiles, tuple(data.get("show_if", ())), data.get("field", ""))
+                tiles, tuple(data.get("show_if", ())), data.get("field", ""),
+                _role(where, data))
 
 
 def _check_ref(where, ref, pages):
@@ -240,6 +248,7 @@ def _check_flow(path, pages, flow):
         raise ContentError(f"{path}: flow must begin with a 'start' page")
     if pages[flow[-1]].kind != "review":
         raise ContentError(f"{path}: flow must end with the 'review' page")
+    _check_roles(path, pages)
     reached = set(flow)
     for position, page_id in enumerate(flow):
         page = pages[page_id]
@@ -270,6 +279,27 @@ def _load_messages(path, symbols):
         sections[section] = {key: _words(f"{path}: {section}.{key}", value, symbols, True)
                              for key, value in table.items()}
     return sections["controls"], sections["screens"]
+
+
+def _role(where, data):
+    role = data.get("role", "")
+    if role and role not in PAGE_ROLES:
+        raise ContentError(f"{where}: role must be one of {', '.join(sorted(PAGE_ROLES))}")
+    if role and data["kind"] not in PAGE_ROLES[role]:
+        raise ContentError(f"{where}: a '{role}' page must be of kind "
+                           f"{' or '.join(sorted(PAGE_ROLES[role]))}")
+    return role
+
+
+def _check_roles(path, pages):
+    """Every role and kind the code relies on is played by some page."""
+    for role in PAGE_ROLES:
+        if not any(page.role == role for page in pages.values()):
+            raise ContentError(f"{path}: no page has role = \"{role}\" (the pages whose "
+                               "answers say what happened)")
+    for kind in REQUIRED_KINDS:
+        if sum(page.kind == kind for page in pages.values()) != 1:
+            raise ContentError(f"{path}: the journey needs exactly one page of kind '{kind}'")
 
 
 def _load_rules(path, pages):

@@ -121,17 +121,23 @@ def choices_as_seen(content, answers, language="en"):
     return seen
 
 
+def categories(content, answers):
+    """What happened, in the pupil's choices: labels from pages with role "categories"."""
+    return [content.pages[page_id].tile(tile_id).label
+            for page_id, tiles in answers.items() if content.pages[page_id].role == "categories"
+            for tile_id in tiles]
+
+
 def summary(report):
     """The fields a dashboard row shows: no pupil words and no name.
 
     People and kiosks are given by id (the dashboard holds their names and places), so
     a row made from a fresh report and one made from a stored row say the same."""
-    choices = json.loads(report["choices"])
     return {
         "id": report["id"], "created_at": report["created_at"], "urgency": report["urgency"],
         "reasons": json.loads(report["reasons"]), "due_at": report["due_at"],
         "status": report["status"], "source": report["source"],
-        "what": [c["label"] for c in choices if c["page"].startswith("what")],
+        "what": json.loads(report.get("categories") or "[]"),
         "named": bool(report["name"]), "has_words": bool(report["words"]),
         "kiosk": report["kiosk"], "kiosk_id": report.get("kiosk_id"),
         "reported_by": report.get("reported_by"), "owner_id": report.get("owner_id"),
@@ -166,8 +172,8 @@ def store_report(db, content, submission, now, school, settings=None, source="ki
 
 
 ROW_COLUMNS = ("client_id", "created_at", "source", "kiosk", "kiosk_id", "language", "urgency",
-               "reasons", "due_at", "choices", "words", "words_source", "name", "status",
-               "reported_by", "happened")
+               "reasons", "due_at", "choices", "categories", "words", "words_source", "name",
+               "status", "reported_by", "happened")
 INSERT_REPORT = (f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})")
 
@@ -184,6 +190,7 @@ def _report_row(content, submission, now, school, settings, source, kiosk, repor
         "due_at": due_time_for(now, result.level, school).isoformat(),
         "choices": json.dumps(choices_as_seen(content, submission.answers,
                                               submission.language)),
+        "categories": json.dumps(categories(content, submission.answers)),
         "words": submission.words, "words_source": submission.words_source,
         "name": submission.name, "status": "new",
         "reported_by": reported_by, "happened": happened,

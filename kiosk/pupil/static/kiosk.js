@@ -42,6 +42,10 @@
     for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = url; }
   }
 
+  // Pages are found by the kind content gives them, never by id: a school may rename them.
+  const pageOfKind = (kind) => Object.keys(J.pages).find((id) => J.pages[id].kind === kind);
+  const isUrgent = (pageId) => !!J.pages[pageId] && J.pages[pageId].kind === "urgent";
+
   // ---- state ----
   let state;
   function freshState() {
@@ -69,7 +73,7 @@
       if (state.returnToReview && page.kind !== "review" && answeredPage(page)) continue;
       return id;
     }
-    return "review";
+    return pageOfKind("review");
   }
 
   // ---- building blocks ----
@@ -411,7 +415,7 @@
       if (!state.sending.urgent) showSending(state.sending);
       return sendNow();
     }
-    const item = { body: JSON.stringify(submission(newClientId())), urgent: state.page === "urgent",
+    const item = { body: JSON.stringify(submission(newClientId())), urgent: isUrgent(state.page),
                    anonymous: !state.name.trim(), onScreen: true, stage: "sending" };
     state.sending = item;
     outbox.push(item);
@@ -466,7 +470,7 @@
     const urgent = item.urgent;
     state = freshState();  // forget everything the moment it is stored
     if (urgent) {          // the urgent screen stays: "go to an adult now"
-      state.page = "urgent";
+      state.page = pageOfKind("urgent");
       document.body.dataset.sent = "yes";
       return urgentSays();
     }
@@ -536,7 +540,7 @@
                                 : screen("urgent_sending", "send_failed");
   }
   function urgentSays() {
-    if (state.page !== "urgent") return;
+    if (!isUrgent(state.page)) return;
     const words = urgentWords();
     $("note").textContent = words.text;
     sayInstead(words.audio, [screen("urgent_sending", "send_failed").audio]);

@@ -36,7 +36,7 @@ def counts(db, start=None, end=None, tz="Europe/London"):
         month = _local_month(report["created_at"], zone)
         if (first and month < first) or (last and month > last):
             continue
-        for category in (ALL, *_categories(report["choices"])):
+        for category in (ALL, *_categories(report["categories"])):
             tally[(month, category, report["urgency"])] += 1
     return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
 
@@ -80,7 +80,7 @@ def _query(first, last):
 
     Stored times may carry any offset, so the bounds are widened by two days and the
     exact month is decided in the school's zone afterwards."""
-    sql, params = ["SELECT created_at, urgency, choices FROM reports "
+    sql, params = ["SELECT created_at, urgency, categories FROM reports "
                    "WHERE merged_into IS NULL"], []
     if first:
         sql.append("AND created_at >= ?")
@@ -104,11 +104,10 @@ def _local_month(created_at, zone):
     return f"{moment.astimezone(zone):%Y-%m}"
 
 
-def _categories(choices_json):
-    """The labels the pupil chose on the 'what' pages, or 'Not said'."""
-    labels = {c["label"] for c in json.loads(choices_json or "[]")
-              if str(c.get("page", "")).startswith("what")}
-    return sorted(labels) or [NOT_SAID]
+def _categories(categories_json):
+    """What happened, as the labels the report keeps (pages with role "categories"), or
+    'Not said'."""
+    return sorted(set(json.loads(categories_json or "[]"))) or [NOT_SAID]
 
 
 def _order(row):
