@@ -1,0 +1,89 @@
+"""Every setting's default, in one place; a school's instance/config.py overrides any of them
+(see instance/config.example.py for what each one means)."""
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_SCHOOL_DAY = {
+    "timezone": "Europe/London",
+    "opens": "08:00",
+    "cutoff": "15:00",
+    "morning_due": "09:00",
+    "days": ["mon", "tue", "wed", "thu", "fri"],
+    "closed": [],
+    "urgent_minutes": 10,
+}
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+def settings(instance_path):
+    """The defaults for an app whose instance folder is `instance_path`."""
+    return dict(
+        DATABASE=os.path.join(instance_path, "kiosk.sqlite3"),
+        CONTENT_DIR=str(PROJECT_ROOT / "content"),
+        SYMBOLS_DIR=str(PROJECT_ROOT / "symbols"),
+        SYMBOL_PACK="default",
+        SPEECH_CACHE=os.path.join(instance_path, "speech-cache"),
+        TLS_DIR=os.path.join(instance_path, "tls"),
+        SPEECH_VOICE="en-gb",
+        SPEECH_RATE=140,
+        # Speech input: a vosk model folder to use instead of the installed one, how
+        # many kiosks may be listening at once, and listener limits (voice/listener.py).
+        VOSK_MODEL=os.environ.get("KIOSK_VOSK_MODEL", ""),
+        VOICE_MAX_STREAMS=4,
+        VOICE_LIMITS={},
+        SCHOOL_DAY=DEFAULT_SCHOOL_DAY,
+        SCHOOL_SETTINGS={"pupils_under_13": False, "special_school": False},
+        KIOSK_IDLE_SECONDS=120,
+        KIOSK_WARNING_SECONDS=20,
+        KIOSK_THANKS_SECONDS=20,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        SCHOOL_NAME="",
+        # Staff login: idle sessions end; repeated failures lock the account for a while.
+        STAFF_IDLE_MINUTES=30,
+        LOCKOUT_ATTEMPTS=5,
+        LOCKOUT_MINUTES=15,
+        # Kiosks: how long an enrolment code works; wrong staff PINs before a pause.
+        KIOSK_ENROL_HOURS=24,
+        KIOSK_PIN_ATTEMPTS=5,
+        KIOSK_PIN_LOCK_MINUTES=5,
+        # Escalation ladder (escalation.py): who is told, how many minutes after the
+        # report's due time it is still not acknowledged.
+        ESCALATION={
+            "urgent": [{"to": "deputy", "after_minutes": 0}, {"to": "head", "after_minutes": 10}],
+            "same-day": [{"to": "deputy", "after_minutes": 0},
+                         {"to": "head", "after_minutes": 30}],
+        },
+        ESCALATION_CHECK_SECONDS=30,
+        # Email for escalations, e.g. {"host": "smtp.school.example", "port": 587,
+        # "starttls": True, "username": "...", "password": "...", "from": "dsl-alerts@..."}.
+        # None: dashboards only. BASE_URL makes the link in the email.
+        SMTP=None,
+        BASE_URL="",
+        # "Get an adult" and email on arrival (help_requests.py, outbox.py): minutes an
+        # unanswered "Get an adult" waits before it climbs the urgent ladder; email the DSL
+        # team about every report, not only urgent ones; the longest queued email waits
+        # between looks at the outbox (a new report or help request wakes it at once).
+        HELP_ESCALATE_MINUTES=2,
+        EMAIL_EVERY_REPORT=False,
+        EMAIL_CHECK_SECONDS=5,
+        # The doctor (flask --app kiosk doctor): how old the last backup may be, and the
+        # free disk space below which it warns (either limit).
+        BACKUP_MAX_AGE_HOURS=26,
+        DISK_MIN_FREE_MB=1024,
+        DISK_MIN_FREE_PERCENT=5,
+        # Alert screens (notify/screens.py): days a browser keeps sounding content-free
+        # alerts after its login ended, counted from the last time a reader opened the
+        # dashboard on it.
+        ALERT_SCREEN_DAYS=30,
+        CLOCK=utc_now,
+    )
