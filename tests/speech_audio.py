@@ -183,10 +183,26 @@ def korean_model():
 
 
 def korean_content(target):
-    """The default content with Korean tiles (tests/voice_content/), made in `target`."""
+    """The default content with Korean tiles (tests/voice_content/), made in `target`:
+    each tile in tiles.toml gets its Korean words as label and spoken words."""
+    import re
+    import tomllib
     from kiosk import PROJECT_ROOT
     shutil.copytree(PROJECT_ROOT / "content", target)
     shutil.rmtree(target / "translations")  # they translate the English tiles
-    for name in ("pages.toml", "voice.toml"):
-        shutil.copy(KOREAN / name, target / name)
+    shutil.copy(KOREAN / "voice.toml", target / "voice.toml")
+    korean = tomllib.loads((KOREAN / "tiles.toml").read_text(encoding="utf-8"))
+    lines, page, done = [], None, set()
+    for line in (target / "pages.toml").read_text(encoding="utf-8").splitlines():
+        if match := re.match(r'id = "(\w+)"', line):
+            page = match.group(1)
+        tile = re.match(r'(\s*\{ id = "(\w+)", )label = "[^"]*", say = "[^"]*"(.*)', line)
+        if tile and tile.group(2) in korean.get(page, {}):
+            said = korean[page][tile.group(2)]
+            line = f'{tile.group(1)}label = "{said}", say = "{said}"{tile.group(3)}'
+            done.add((page, tile.group(2)))
+        lines.append(line)
+    wanted = {(page, tile) for page, tiles in korean.items() for tile in tiles}
+    assert done == wanted, f"tiles not found in content/pages.toml: {wanted - done}"
+    (target / "pages.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target

@@ -29,7 +29,6 @@ class Limits:
     min_speech_seconds: float = 0.15
     idle_seconds: float = 5.0  # no chunk for this long: the stream is abandoned
     partial_every_seconds: float = 0.3
-    min_tile_share: float = 0.6  # of a phrase's words heard, for a grammar's early stop
 
 
 @dataclass
@@ -169,8 +168,7 @@ class Listener:
                                    confidence=heard.confidence)
             return self.outcome
         tile, share = match(heard.text, self.phrases)
-        if tile is None or share < self.limits.min_tile_share \
-                or heard.confidence < self.engine.min_word_confidence:
+        if tile is None or heard.confidence < self.engine.min_word_confidence:
             self._give_up("unclear")
             return self.outcome
         # pocketsphinx's grammar posterior says little about a single phrase (about
