@@ -42,7 +42,7 @@ def create_app(test_config=None):
     from .pupil import bp as pupil_bp
     from .staff import bp as staff_bp
     from .tls import bp as tls_bp
-    from .voice import events as voice_events  # noqa: F401  (registers the handlers)
+    from .pupil import voice_events  # noqa: F401  (registers the handlers)
 
     services.init_app(app)
     errors.init_app(app)

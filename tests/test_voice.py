@@ -14,7 +14,7 @@ from kiosk.voice import models
 from kiosk.voice.engines import PocketSphinxEngine
 from kiosk.voice.listener import Limits, Listener
 from kiosk.content.translations import localise
-from kiosk.voice import events
+from kiosk.pupil import voice_events as events
 from kiosk.voice.phrases import match, normalise, page_phrases
 
 from helpers import kiosk_device

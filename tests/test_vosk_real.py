@@ -107,7 +107,7 @@ def test_an_engine_fault_answers_the_kiosk_at_once(korean_app, voice, monkeypatc
 
 def test_an_engine_fault_mid_utterance_is_heard_as_a_failure_at_once(voice):
     """A fault injected into the real recogniser, as above."""
-    from kiosk.voice import events
+    from kiosk.pupil import voice_events as events
     assert start(voice, "safe")["ok"]
     sid = socketio.server.manager.sid_from_eio_sid(voice.eio_sid, "/voice")
 

@@ -25,8 +25,8 @@ from flask_socketio import ConnectionRefusedError
 from ..extensions import socketio
 from ..services import services
 from ..speech.tts import SpeechError
-from .engines import SAMPLE_RATE, VoiceUnavailable
-from .listener import Limits, Listener
+from ..voice.engines import SAMPLE_RATE, VoiceUnavailable
+from ..voice.listener import Limits, Listener
 
 NAMESPACE = "/voice"
 REAP_EVERY = 0.5
@@ -51,7 +51,7 @@ _reaper = None
 @socketio.on("connect", namespace=NAMESPACE)
 def connect(auth=None):
     """Only an enrolled kiosk may listen: recognition costs the server real work."""
-    from ..pupil.enrol import this_kiosk
+    from .enrol import this_kiosk
     kiosk = this_kiosk()
     if kiosk is None or kiosk["revoked_at"]:
         raise ConnectionRefusedError("this device is not an enrolled kiosk")
