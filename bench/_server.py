@@ -91,7 +91,9 @@ class Authenticator:
         from kiosk.accounts import totp
         while True:
             now = int(time.time()) // totp.PERIOD
-            fresh = [step for step in range(now - totp.WINDOW, now + totp.WINDOW + 1)
+            # This period's code first, never the last period's: that one stops working
+            # at the next period boundary, which may come before the server reads it.
+            fresh = [step for step in range(now, now + totp.WINDOW + 1)
                      if step > self.used.get(email, 0)]
             if fresh:
                 self.used[email] = fresh[0]
