@@ -51,3 +51,57 @@ DISK_MIN_FREE_PERCENT = 5
 # alerts ("URGENT report from Class 4 iPad at 10:45: log in to read") for this many days
 # after a reader last opened the dashboard in that browser.
 ALERT_SCREEN_DAYS = 30
+
+# The school's name, shown in emails to staff.
+SCHOOL_NAME = ""
+
+# The address iPads and staff phones open, e.g. "https://kiosk.your.school:5000": the link
+# in emails and the enrolment link `create-kiosk` prints. `doctor` checks it answers.
+BASE_URL = ""
+
+# Email through the school's own SMTP server; None: dashboards only (`doctor` says so).
+# SMTP = {"host": "smtp.your.school", "port": 587, "starttls": True,
+#         "username": "kiosk", "password": "...", "from": "kiosk-alerts@your.school"}
+SMTP = None
+
+# Staff login: minutes without activity before a session ends (its dashboard turns into
+# an alert screen), and wrong passwords or codes before a lock of LOCKOUT_MINUTES.
+STAFF_IDLE_MINUTES = 30
+LOCKOUT_ATTEMPTS = 5
+LOCKOUT_MINUTES = 15
+
+# Kiosks: hours an enrolment code works; wrong staff PINs before that kiosk's PIN pad
+# pauses for KIOSK_PIN_LOCK_MINUTES; seconds the thank-you stays before the screen clears.
+KIOSK_ENROL_HOURS = 24
+KIOSK_PIN_ATTEMPTS = 5
+KIOSK_PIN_LOCK_MINUTES = 5
+KIOSK_THANKS_SECONDS = 20
+
+# The escalation ladder (docs/escalation.md): who is told, and how many minutes after a
+# report's due time it is still not acknowledged; how often the ladder is checked.
+ESCALATION = {
+    "urgent": [{"to": "deputy", "after_minutes": 0}, {"to": "head", "after_minutes": 10}],
+    "same-day": [{"to": "deputy", "after_minutes": 0}, {"to": "head", "after_minutes": 30}],
+}
+ESCALATION_CHECK_SECONDS = 30
+
+# Speech input: a vosk model folder to use instead of the one `speech install-model`
+# made active (also the KIOSK_VOSK_MODEL environment variable); how many kiosks may be
+# listening at once; listener limits (see kiosk/voice/listener.py for their names).
+# VOSK_MODEL = "/srv/models/vosk-model-small-en-us-0.15"
+VOICE_MAX_STREAMS = 4
+VOICE_LIMITS = {}
+
+# Where things are, if not in the project and instance folders (rarely changed).
+# CONTENT_DIR = "/srv/kiosk/content"          # the school's own pages and words
+# SYMBOLS_DIR = "/srv/kiosk/symbols"          # the school's own symbol packs
+# DATABASE = "/srv/kiosk/instance/kiosk.sqlite3"
+# SPEECH_CACHE = "/srv/kiosk/instance/speech-cache"
+# TLS_DIR = "/srv/kiosk/instance/tls"         # the certificate authority for --https
+
+# Flask's own settings, set for the kiosk: the largest request body a kiosk may send
+# (bytes), staff cookies' lifetime (seconds), and how they are sent.
+# MAX_CONTENT_LENGTH = 65536
+# PERMANENT_SESSION_LIFETIME = 28800
+# SESSION_COOKIE_HTTPONLY = True
+# SESSION_COOKIE_SAMESITE = "Lax"
