@@ -90,10 +90,12 @@ class Authenticator:
     def code(self, email):
         from kiosk.accounts import totp
         while True:
-            now = int(time.time()) // totp.PERIOD
-            # This period's code first, never the last period's: that one stops working
-            # at the next period boundary, which may come before the server reads it.
-            fresh = [step for step in range(now, now + totp.WINDOW + 1)
+            moment = time.time()
+            now = int(moment) // totp.PERIOD
+            # The last period's code stops working at the next period boundary: use it
+            # only while that is more than 10 s away, so the server reads it in time.
+            first = now - totp.WINDOW if totp.PERIOD - moment % totp.PERIOD > 10 else now
+            fresh = [step for step in range(first, now + totp.WINDOW + 1)
                      if step > self.used.get(email, 0)]
             if fresh:
                 self.used[email] = fresh[0]

@@ -128,6 +128,9 @@ def table(engine, results):
 
 
 def test_spoken_tiles_are_heard_as_the_right_tile(tmp_path, monkeypatch):
+    """About 100 s on two cores: every tile of every page, spoken by four voices and
+    recognised by the real engine (about 500 utterances), since an accuracy floor
+    measured on a handful of phrases would say little."""
     app = make_app(tmp_path, monkeypatch)
     assert app.extensions["kiosk"].voice.status()["engine"] == "pocketsphinx"
     results = measure(app, US_VOICES + BRITISH_VOICES)
