@@ -255,7 +255,8 @@ def make_zip(path, files):
 
 MODEL_FILES = {"vosk-model-test/am/final.mdl": b"not really a model",
                "vosk-model-test/conf/mfcc.conf": b"--sample-frequency=16000\n",
-               "vosk-model-test/graph/HCLG.fst": b"x"}
+               # a dynamic graph: one with graph/HCLG.fst is refused as static
+               "vosk-model-test/graph/HCLr.fst": b"x", "vosk-model-test/graph/Gr.fst": b"x"}
 
 
 def test_install_model_checks_the_zip_and_makes_it_active(tmp_path, runner):

