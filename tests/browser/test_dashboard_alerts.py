@@ -12,9 +12,11 @@
 - A dashboard offline while 2,000 reports arrive shows every one once it is back.
 - The rows say where, who logged it, who owns it and when it is overdue; "Get an adult"
   is answered with "I'm going"; closed cases move to the Closed view.
-Screenshots of each state go to /tmp/team/shots at 1280x800 and at a phone's 390x844.
+Screenshots of each state go to kiosk-screenshots in the system's temporary folder, at
+1280x800 and at a phone's 390x844, to be looked at.
 """
 import re
+import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -30,7 +32,7 @@ from kiosk.safeguarding.reports import parse_submission, store_report
 from kiosk.services import services
 from test_accessibility import axe_violations, describe
 
-SHOTS = Path("/tmp/team/shots")
+SHOTS = Path(tempfile.gettempdir()) / "kiosk-screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 IDLE_MINUTES = 0.1  # a 6-second idle expiry, so the test sees it without waiting 30 minutes

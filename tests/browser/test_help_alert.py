@@ -9,6 +9,7 @@ under 10 s; starting the server and making its accounts and kiosks with the comm
 """
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from smtp_inbox import Inbox, Server, smtp  # noqa: E402
 
 DEPUTY = "deputy@bench.example"
 HELP_SECONDS = 3
-SHOTS = "/tmp/team/shots"
+SHOTS = Path(tempfile.gettempdir()) / "kiosk-screenshots"  # to be looked at
 
 
 @pytest.fixture(scope="module")
