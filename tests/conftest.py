@@ -11,6 +11,7 @@ from kiosk.content.symbols import Symbols
 from kiosk.accounts.users import create_user
 
 from helpers import DSL_EMAIL, DSL_PASSWORD, kiosk_device, log_in
+from smtp_inbox import running_inbox
 
 # Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
@@ -88,3 +89,10 @@ def staff_socket(app, staff_client):
     yield sock
     if sock.is_connected("/staff"):  # a test may have seen the server close it
         sock.disconnect(namespace="/staff")
+
+
+@pytest.fixture
+def inbox():
+    """A real local SMTP server (aiosmtpd) keeping what it is sent; `.port` is its port."""
+    with running_inbox() as box:
+        yield box

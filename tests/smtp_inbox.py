@@ -1,4 +1,5 @@
 """A real local SMTP server (aiosmtpd) for tests: keeps what it is given, refuses on demand."""
+import contextlib
 import email
 import socket
 import threading
@@ -82,3 +83,15 @@ class Server:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+@contextlib.contextmanager
+def running_inbox():
+    """An Inbox behind a started server for the length of the block; `.port` is its port."""
+    box = Inbox()
+    server = Server(box).start()
+    box.port = server.port
+    try:
+        yield box
+    finally:
+        server.stop()

@@ -13,7 +13,7 @@ from kiosk import PROJECT_ROOT, doctor
 from kiosk.cli.doctor import doctor_command
 
 from helpers import kiosk_device, log_in
-from smtp_inbox import Inbox, Server, free_port, smtp
+from smtp_inbox import free_port, running_inbox, smtp
 
 PASSWORD = "a long test password"
 TEAM = {"dsl": "dsl@school.example", "deputy": "deputy@school.example",
@@ -48,11 +48,9 @@ def small_disk_limits(app):
 @pytest.fixture
 def inbox(app):
     """A real local SMTP server, set as the app's SMTP."""
-    box = Inbox()
-    server = Server(box).start()
-    app.config["SMTP"] = smtp(server.port)
-    yield box
-    server.stop()
+    with running_inbox() as box:
+        app.config["SMTP"] = smtp(box.port)
+        yield box
 
 
 @pytest.fixture

@@ -35,15 +35,6 @@ def at(day, hour, minute=0):
 
 
 @pytest.fixture
-def inbox():
-    box = Inbox()
-    server = Server(box).start()
-    box.port = server.port
-    yield box
-    server.stop()
-
-
-@pytest.fixture
 def mail(app, inbox):
     """Email on, through the local server, with a link to the dashboard."""
     app.config.update(SMTP=smtp(inbox.port), BASE_URL=BASE_URL, SCHOOL_NAME=SCHOOL)

@@ -12,20 +12,11 @@ from kiosk.extensions import socketio
 from kiosk.accounts.users import create_user
 
 from helpers import DSL_EMAIL, csrf_from, kiosk_device, log_in
-from smtp_inbox import Inbox, Server, smtp
+from smtp_inbox import smtp
 
 PASSWORD = "a long test password"
 DEPUTY, HEAD = "deputy@school.example", "head@school.example"
 AT = "2026-11-18T10:30:00+00:00"
-
-
-@pytest.fixture
-def inbox():
-    box = Inbox()
-    server = Server(box).start()
-    box.port = server.port
-    yield box
-    server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from kiosk.safeguarding.reports import acknowledge, find_by_client_id
 from kiosk.accounts.users import create_user
 
 from helpers import a_report, csrf_from, log_in
-from smtp_inbox import TRY_LATER, Inbox, Server, free_port, smtp
+from smtp_inbox import Inbox, Server, TRY_LATER, free_port, smtp
 
 PASSWORD = "a long test password"
 DEPUTY, HEAD = "deputy@school.example", "head@school.example"
@@ -29,15 +29,6 @@ def team(db, dsl):
     create_user(db, HEAD, PASSWORD, "head")
     create_user(db, "teacher@school.example", PASSWORD, "staff")
     create_user(db, "it@school.example", PASSWORD, "it")
-
-
-@pytest.fixture
-def inbox():
-    box = Inbox()
-    server = Server(box).start()
-    box.port = server.port
-    yield box
-    server.stop()
 
 
 @pytest.fixture

@@ -21,15 +21,18 @@ def screen_room(screen_id):
     return f"screen:{screen_id}"
 
 
+def _close_room(room, event):
+    """Tell every socket in the room why (`event`), then close each one."""
+    participants = list(socketio.server.manager.get_participants(notify.STAFF_NAMESPACE, room))
+    socketio.emit(event, {}, to=room, namespace=notify.STAFF_NAMESPACE)
+    for sid, _ in participants:
+        socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+
+
 def close_session_rooms(session_ids):
     """Tell the dashboards of ended sessions, then close their connections."""
-    manager = socketio.server.manager
     for session_id in session_ids:
-        room = session_room(session_id)
-        participants = list(manager.get_participants(notify.STAFF_NAMESPACE, room))
-        socketio.emit("logged_out", {}, to=room, namespace=notify.STAFF_NAMESPACE)
-        for sid, _ in participants:
-            socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+        _close_room(session_room(session_id), "logged_out")
 
 
 def disconnect_sessions(session_ids):
@@ -54,11 +57,6 @@ def close_ended_screens(db):
             if row is not None and not row["ended_at"]:
                 screens.end(db, screen_id, now, why)
             ended.add(screen_id)
-    manager = socketio.server.manager
     for screen_id in ended:
-        room = screen_room(screen_id)
-        participants = list(manager.get_participants(notify.STAFF_NAMESPACE, room))
-        socketio.emit("alerts_ended", {}, to=room, namespace=notify.STAFF_NAMESPACE)
-        for sid, _ in participants:
-            socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+        _close_room(screen_room(screen_id), "alerts_ended")
     return ended

@@ -20,7 +20,7 @@ from bench._server import login, running_server
 from conftest import open_dashboard
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from smtp_inbox import Inbox, Server, smtp  # noqa: E402
+from smtp_inbox import running_inbox, smtp  # noqa: E402
 
 DEPUTY = "deputy@bench.example"
 HELP_SECONDS = 3
@@ -29,11 +29,8 @@ SHOTS = Path(tempfile.gettempdir()) / "kiosk-screenshots"  # to be looked at
 
 @pytest.fixture(scope="module")
 def inbox():
-    box = Inbox()
-    server = Server(box).start()
-    box.port = server.port
-    yield box
-    server.stop()
+    with running_inbox() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")
