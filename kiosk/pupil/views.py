@@ -1,6 +1,4 @@
 """Pupil routes. Nothing here returns a stored report: a kiosk can only add one."""
-from datetime import datetime
-
 from flask import abort, current_app, jsonify, render_template, request, send_file
 
 from ..devices import settings as kiosk_settings
@@ -109,14 +107,5 @@ def send_report():
     outbox.wake()  # an urgent report's email leaves now, not at the next look
     status = 201 if notification else 200
     return jsonify(status="stored", reference=report["client_id"],
-                   told=told_when(report["due_at"], now, svc.school)), status
-
-
-def told_when(due_at, now, school):
-    """What the thank-you may promise: "today" only when the report falls due today and
-    today is a school day (an urgent report at a weekend is not promised "today": nobody
-    may be in school), else "next_school_day"."""
-    due = datetime.fromisoformat(due_at).astimezone(school.timezone).date()
-    today = now.astimezone(school.timezone).date()
-    return "today" if due == today and school.is_school_day(today) else "next_school_day"
+                   told=svc.school.told_when(report["due_at"], now)), status
 

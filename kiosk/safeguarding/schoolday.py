@@ -35,6 +35,14 @@ class SchoolDay:
     def is_school_day(self, day):
         return day.weekday() in self.days and day not in self.closed
 
+    def told_when(self, due_at, now):
+        """What a pupil may be promised: "today" only when the report falls due today and
+        today is a school day (an urgent report at a weekend is not promised "today":
+        nobody may be in school), else "next_school_day"."""
+        due = datetime.fromisoformat(due_at).astimezone(self.timezone).date()
+        today = now.astimezone(self.timezone).date()
+        return "today" if due == today and self.is_school_day(today) else "next_school_day"
+
     def next_school_day(self, day):
         """The first school day after `day` (a year ahead at most)."""
         for offset in range(1, 366):
