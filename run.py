@@ -3,19 +3,23 @@ import argparse
 import sys
 import threading
 
-from kiosk import create_app, tls
-from kiosk.safeguarding import escalation, outbox
-from kiosk.staff import live as staff_events
-from kiosk.staff import help as staff_help
-from kiosk.ticker import Ticker
+from kiosk import addresses, create_app, db as kiosk_db, jobs, server, tls
 from kiosk.extensions import socketio
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Run the worry kiosk server.")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (0.0.0.0 for every network; default 127.0.0.1)")
+    parser.add_argument("--host", default="0.0.0.0",
+                        help="address to listen on (default 0.0.0.0, every network, so iPads "
+                             "can connect; 127.0.0.1 for this machine only, e.g. behind a "
+                             "reverse proxy)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    parser.add_argument("--threads", type=int, default=server.DEFAULT_THREADS,
+                        help="connections served at once: each open dashboard or listening "
+                             f"kiosk holds one (default {server.DEFAULT_THREADS})")
+    parser.add_argument("--dev", action="store_true",
+                        help="Werkzeug's development server instead of gunicorn, for working "
+                             "on the code only")
     parser.add_argument("--no-prerender", action="store_true",
                         help="do not render the speech cache in the background at start")
     parser.add_argument("--https", action="store_true",
@@ -30,15 +34,30 @@ def parse_args(argv):
 LOOPBACK = ("//localhost:", "//127.0.0.1:", "//[::1]:")
 
 
-def https_urls(names, host, port):
-    """https:// base URLs a device can use, given the address the server listens on."""
+def https_urls(names, host, port, scheme="https"):
+    """Base URLs a device can use, given the address the server listens on."""
     if host in ("0.0.0.0", "::"):
         # 0.0.0.0 listens on IPv4 only, so IPv6 addresses would not answer.
         shown = [name for name in names if host == "::" or ":" not in name]
     else:
         shown = [host]
-    return [f"https://[{name}]:{port}" if ":" in name else f"https://{name}:{port}"
-            for name in shown]
+    return [addresses.url(scheme, name, port) for name in shown]
+
+
+def print_http_addresses(host, port):
+    """The http:// addresses kiosks and staff on the school network open."""
+    urls = https_urls(tls.server_names(), host, port, scheme="http")
+    lan = [url for url in urls if not any(local in url for local in LOOPBACK)]
+    if lan:
+        print("Open on kiosks and staff computers on the school network:",
+              *(f"  {url}/kiosk   dashboard {url}/staff/" for url in lan), sep="\n")
+    else:
+        base = urls[0]
+        print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/")
+    if host in ("127.0.0.1", "localhost", "::1"):
+        print("Listening on this machine only: use --host 0.0.0.0 so iPads can connect "
+              "(or a reverse proxy: docs/https.md).")
+    print("", flush=True)
 
 
 def prepare_https(app, args):
@@ -85,6 +104,32 @@ def print_first_steps(app, host):
           "everything, with a test email.", "", sep="\n", flush=True)
 
 
+def start_background(app, prerender=True):
+    """The work the server does between requests, in the process that serves them."""
+    svc = app.extensions["kiosk"]
+    if prerender:
+        # Render every phrase once, off the request path, so the first tap is instant.
+        threading.Thread(target=svc.speech.render_all, name="prerender", daemon=True).start()
+    # Load the speech recognition model now, in the background, not on a pupil's first word.
+    svc.voice.start()
+    # The session sweep here, and the escalation ladder, email outbox and backup schedule
+    # in exactly one of the school's processes (kiosk/jobs.py): now, not at the first request.
+    jobs.start(app)
+    return app
+
+
+def serving_app(args, scheme):
+    """The app for gunicorn's worker: built there, so its threads run where requests do."""
+    def build():
+        kiosk_db.forget_idle()  # connections opened before the fork belong to the master
+        app = create_app()
+        # The address emails link to when BASE_URL is not set (not one this machine only).
+        if not addresses.is_loopback(args.host):
+            app.config["LISTEN_URL"] = addresses.device_url(scheme, args.host, args.port)
+        return start_background(app, prerender=not args.no_prerender)
+    return build
+
+
 def main(argv=None):
     args = parse_args(argv)
     app = create_app()
@@ -92,34 +137,32 @@ def main(argv=None):
     if svc.error:
         print(f"The kiosk will not start: content is not valid.\n{svc.error}", file=sys.stderr)
         return 1
-    ssl_context = None
+    cert = None
     if args.https:
         try:
-            ssl_context = prepare_https(app, args)
+            cert = prepare_https(app, args)
         except tls.TLSError as exc:
             print(f"The kiosk will not start: {exc}", file=sys.stderr)
             return 1
-    if not args.no_prerender:
-        # Render every phrase once, off the request path, so the first tap is instant.
-        threading.Thread(target=svc.speech.render_all, name="prerender", daemon=True).start()
-    # Load the speech recognition model now, in the background, not on a pupil's first word.
-    svc.voice.start()
-    # Escalate reports and "Get an adult" nobody has acknowledged in time, from now until
-    # the server stops; the record names who had a dashboard open.
-    escalation.start(app, watching=staff_help.readers_watching)
-    # Send queued email (arrival, escalation), retrying failures; woken by each new report.
-    outbox.start(app)
-    # Close live dashboards whose login ended elsewhere or went idle (they become alert
-    # screens), and alert screens that have ended.
-    Ticker(app, "session sweep", staff_events.sweep_seconds(app.config),
-           staff_events.sweep).start()
-    if not args.https:
-        base = f"http://{args.host}:{args.port}"
-        print(f"Kiosk: {base}/kiosk   Dashboard: {base}/staff/", flush=True)
+    else:
+        print_http_addresses(args.host, args.port)
     print_first_steps(app, args.host)
-    # Flask-SocketIO (threading mode) hands ssl_context on to werkzeug's run_simple.
-    socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
-                 ssl_context=ssl_context)
+    scheme = "https" if args.https else "http"
+
+    def listening():
+        """Record where the server listens, for create-kiosk's links and the doctor."""
+        addresses.record(app.instance_path, scheme, args.host, args.port)
+
+    if args.dev:
+        listening()
+        start_background(app, prerender=not args.no_prerender)
+        # Flask-SocketIO (threading mode) hands ssl_context on to werkzeug's run_simple.
+        socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True,
+                     ssl_context=cert)
+        return 0
+    certfile, keyfile = cert or (None, None)
+    server.serve(serving_app(args, scheme), args.host, args.port, threads=args.threads,
+                 certfile=certfile, keyfile=keyfile, on_ready=listening)
     return 0
 
 

@@ -209,7 +209,8 @@ def start_process(instance_path, port, log_path):
     # The server logs every request: a file, not a pipe, so a full pipe never blocks it.
     with open(log_path, "a") as log:
         return subprocess.Popen(
-            [sys.executable, "run.py", "--port", str(port), "--no-prerender"],
+            [sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(port),
+             "--no-prerender"],
             cwd=ROOT, env=instance_env(instance_path), stdout=log, stderr=subprocess.STDOUT)
 
 

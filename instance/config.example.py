@@ -55,9 +55,18 @@ ALERT_SCREEN_DAYS = 30
 # The school's name, shown in emails to staff.
 SCHOOL_NAME = ""
 
-# The address iPads and staff phones open, e.g. "https://kiosk.your.school:5000": the link
-# in emails and the enrolment link `create-kiosk` prints. `doctor` checks it answers.
+# The address iPads and staff phones open, e.g. "http://192.168.1.20:5000", or
+# "https://kiosk.your.school" behind a reverse proxy: the link in emails and the enrolment
+# link `create-kiosk` prints. Empty: the address the running server listens on (it records
+# it in the instance folder as it starts). `doctor` checks it answers, and that it agrees
+# with where the server listens.
 BASE_URL = ""
+
+# Behind a reverse proxy (docs/https.md): the number of proxies in front of the kiosk that
+# add X-Forwarded-For and X-Forwarded-Proto (1 for one nginx). The audit log then records
+# the pupil's or staff member's own address, not the proxy's. 0: no proxy, the headers are
+# ignored (anyone could send them).
+PROXY_HOPS = 0
 
 # Email through the school's own SMTP server; None: dashboards only (`doctor` says so).
 # SMTP = {"host": "smtp.your.school", "port": 587, "starttls": True,
@@ -65,10 +74,16 @@ BASE_URL = ""
 SMTP = None
 
 # Staff login: minutes without activity before a session ends (its dashboard turns into
-# an alert screen), and wrong passwords or codes before a lock of LOCKOUT_MINUTES.
+# an alert screen); wrong passwords or codes for one account from one address before each
+# further try there waits (1 s, doubling each time, at most LOCKOUT_MINUTES); wrong ones
+# from addresses the account never logged in from, before such tries wait account-wide
+# (the owner's usual addresses never wait for it); the longest a login lasts, however
+# active. Nothing is ever locked: an attacker who knows an email cannot shut anyone out.
 STAFF_IDLE_MINUTES = 30
 LOCKOUT_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
+LOGIN_ACCOUNT_ATTEMPTS = 10
+STAFF_SESSION_HOURS = 12
 
 # Kiosks: hours an enrolment code works; wrong staff PINs before that kiosk's PIN pad
 # pauses for KIOSK_PIN_LOCK_MINUTES; seconds the thank-you stays before the screen clears.
@@ -76,6 +91,9 @@ KIOSK_ENROL_HOURS = 24
 KIOSK_PIN_ATTEMPTS = 5
 KIOSK_PIN_LOCK_MINUTES = 5
 KIOSK_THANKS_SECONDS = 20
+# Wrong enrolment codes from one address before each further try waits (doubling, at
+# most 15 minutes); each time it must wait is in the audit log.
+ENROL_ATTEMPTS = 5
 
 # The escalation ladder (docs/escalation.md): who is told, and how many minutes after a
 # report's due time it is still not acknowledged; how often the ladder is checked.
@@ -105,3 +123,31 @@ VOICE_LIMITS = {}
 # PERMANENT_SESSION_LIFETIME = 28800
 # SESSION_COOKIE_HTTPONLY = True
 # SESSION_COOKIE_SAMESITE = "Lax"
+
+# Backups (README "Backups and restore"): an encrypted backup into BACKUP_DIR whenever the
+# newest is BACKUP_EVERY_HOURS old (0: no scheduled backups), keeping the newest of each of
+# the last BACKUP_KEEP_DAILY days and BACKUP_KEEP_WEEKLY weeks. BACKUP_KEY_FILE is the key
+# every backup is encrypted with: copy it somewhere safe, apart from the backups.
+# BACKUP_DIR = "/srv/kiosk/instance/backups"
+BACKUP_EVERY_HOURS = 24
+BACKUP_KEEP_DAILY = 7
+BACKUP_KEEP_WEEKLY = 4
+# BACKUP_KEY_FILE = "/srv/kiosk/instance/backup.key"
+
+# More than one server process (docs/trust.md): the Redis all of this school's processes
+# share, e.g. "redis://:password@10.0.0.5:6379/0" ("": one process, no Redis); the channel
+# its events travel on ("": one named from this instance's secret key, so schools sharing
+# a Redis never hear each other); BACKGROUND_JOBS None starts the escalation ladder, email
+# and backups with the server (one process runs them), False never.
+REDIS_URL = ""
+REDIS_CHANNEL = ""
+BACKGROUND_JOBS = None
+
+# The audit log (docs/audit.md): AUDIT_KEY_FILE is the key that signs every entry and
+# checkpoint ("": audit_key in the instance folder, made on first start, readable by the
+# server only; backups leave it out: keep a copy apart, as for the backup key). Newly
+# stored records are sealed into the log every AUDIT_SEAL_SECONDS; a signed checkpoint is
+# made (and emailed to the head and the DSL) every AUDIT_CHECKPOINT_HOURS.
+# AUDIT_KEY_FILE = "/srv/kiosk/instance/audit_key"
+AUDIT_SEAL_SECONDS = 60
+AUDIT_CHECKPOINT_HOURS = 24

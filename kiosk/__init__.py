@@ -4,10 +4,11 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db, defaults
 from .defaults import DEFAULT_SCHOOL_DAY, PROJECT_ROOT, utc_now  # noqa: F401  (used by tests)
-from .extensions import socketio
+from .extensions import socketio, socketio_options
 
 
 def _secret_key(instance_path):
@@ -37,8 +38,10 @@ def create_app(test_config=None):
     db.init_app(app)
     with app.app_context():
         db.migrate(db.get_db())
+    from .audit import keys as audit_keys
+    audit_keys.init_app(app)  # the audit key, made on first start (kiosk/audit/keys.py)
 
-    from . import cli, errors, services
+    from . import cli, errors, headers, jobs, services
     from .pupil import bp as pupil_bp
     from .staff import bp as staff_bp
     from .tls import bp as tls_bp
@@ -46,9 +49,16 @@ def create_app(test_config=None):
 
     services.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pupil_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(tls_bp)
-    socketio.init_app(app)
+    socketio.init_app(app, **socketio_options(app.config))
+    if app.config["PROXY_HOPS"]:
+        # Outermost, so live (Socket.IO) requests see the client's address and scheme too.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
+                                x_proto=app.config["PROXY_HOPS"])
+    # Background jobs (escalation, email, backups) start when this process first serves.
+    jobs.init_app(app)
     return app

@@ -97,6 +97,13 @@ _idle = []  # connections, oldest first
 _idle_guard = threading.Lock()
 
 
+def forget_idle():
+    """Drop idle connections without using them: a forked server process must open its
+    own (SQLite connections must not cross a fork; the parent still owns these)."""
+    with _idle_guard:
+        _idle.clear()
+
+
 def _file_identity(path):
     """Which file a path names now: a database replaced under the same name is another."""
     try:
@@ -361,6 +368,40 @@ def _m014_report_categories(db):
                        [json.dumps(labels), row["id"]])
     db.execute("CREATE TRIGGER reports_categories_fixed BEFORE UPDATE OF categories ON "
                "reports BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
+
+
+@migrations()
+def _m015_login_throttle(db):
+    # Failed logins and enrolment codes counted per key (kiosk/throttle.py), and the
+    # addresses each account has logged in from, where an attack on it never slows it.
+    db.execute("CREATE TABLE login_throttle (scope TEXT NOT NULL, key TEXT NOT NULL, "
+               "failures INTEGER NOT NULL, last_failed TEXT NOT NULL, "
+               "PRIMARY KEY (scope, key))")
+    db.execute("CREATE TABLE login_places (user_id INTEGER NOT NULL, ip TEXT NOT NULL, "
+               "last_ok TEXT NOT NULL, PRIMARY KEY (user_id, ip))")
+
+
+@migrations()
+def _m016_audit_keyed(db):
+    # The audit key's signature on each entry ("" on entries written before the key:
+    # kiosk/audit/keys.py anchors them once), each record's seal, signed checkpoints.
+    db["audit"].add_column("mac", str, not_null_default="")
+    db["audit_seals"].create(
+        {"audit_id": int, "table_name": str, "row_id": int, "sha256": str},
+        not_null={"audit_id", "table_name", "row_id", "sha256"})
+    db["audit_seals"].create_index(["audit_id"])
+    db["audit_seals"].create_index(["table_name", "row_id"])
+    _append_only(db, "audit_seals")
+    db["audit_checkpoints"].create(
+        {"id": int, "made_at": str, "entry_id": int, "entry_hash": str, "signature": str,
+         "found": str}, pk="id", not_null={"made_at", "entry_id", "entry_hash", "signature"})
+    _append_only(db, "audit_checkpoints")
+    # Pages and checks that stay fast as the years of records grow (bench/many_reports.py).
+    db["audit"].create_index(["action", "id"])
+    db["audit"].create_index(["target", "id"])
+    for columns in (["status", "urgency", "created_at"], ["pupil_id"], ["merged_into"],
+                    ["closed_at"]):
+        db["reports"].create_index(columns, if_not_exists=True)
 
 
 def _adopt_earlier_record(db):

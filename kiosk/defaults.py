@@ -85,5 +85,36 @@ def settings(instance_path):
         # alerts after its login ended, counted from the last time a reader opened the
         # dashboard on it.
         ALERT_SCREEN_DAYS=30,
+        # Backups (kiosk/backup.py): an encrypted backup into BACKUP_DIR when the newest is
+        # BACKUP_EVERY_HOURS old (0: none on a schedule), keeping the newest of each of the
+        # last BACKUP_KEEP_DAILY days and BACKUP_KEEP_WEEKLY weeks; the key file, kept apart.
+        BACKUP_DIR=os.path.join(instance_path, "backups"),
+        BACKUP_EVERY_HOURS=24,
+        BACKUP_KEEP_DAILY=7,
+        BACKUP_KEEP_WEEKLY=4,
+        BACKUP_KEY_FILE=os.path.join(instance_path, "backup.key"),
+        # More than one server process (kiosk/jobs.py, docs/trust.md): the Redis every
+        # process of the school shares ("" : one process), its channel ("" : one named
+        # from the secret key), and whether this process starts the background jobs
+        # (None: yes, unless the app is TESTING).
+        REDIS_URL="",
+        REDIS_CHANNEL="",
+        BACKGROUND_JOBS=None,
+        # Guessing (kiosk/throttle.py, README "Roles"): failed logins from addresses an
+        # account has never logged in from, before every such try on it waits (its owner's
+        # usual addresses never wait for it); wrong enrolment codes from one address before
+        # each try waits; the longest a staff login lasts, however active.
+        LOGIN_ACCOUNT_ATTEMPTS=10,
+        ENROL_ATTEMPTS=5,
+        STAFF_SESSION_HOURS=12,
+        # The audit log (kiosk/audit/, docs/audit.md): the key file (default: audit_key in
+        # the instance folder); seconds between sealing newly stored records into the log;
+        # hours between signed checkpoints, emailed to the head and the DSL.
+        AUDIT_KEY_FILE="",
+        AUDIT_SEAL_SECONDS=60,
+        AUDIT_CHECKPOINT_HOURS=24,
+        # Behind a reverse proxy (docs/https.md): how many proxies in front set
+        # X-Forwarded-For and X-Forwarded-Proto; 0 trusts neither header.
+        PROXY_HOPS=0,
         CLOCK=utc_now,
     )

@@ -1,5 +1,6 @@
-"""Plain-words errors: JSON for the API, a symbol, words and speech for pupils."""
-from flask import current_app, jsonify, render_template, request, url_for
+"""Plain-words errors: JSON for the API, a symbol, words and speech for pupils; and JSON
+bodies bounded before they are parsed, so bad input gets a plain 400, never a traceback."""
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .services import services
@@ -41,7 +42,50 @@ def handle_http_error(exc):
     return _respond(exc.code, exc.description if custom else PLAIN.get(exc.code, exc.name))
 
 
+MAX_JSON_DEPTH = 32  # a report is 3 deep; Python's parser recurses once per level
+TOO_DEEP = "That request is nested too deeply to be read."
+
+
+def json_depth(data, limit):
+    """How deeply brackets nest in a JSON text (outside strings), stopping past `limit`."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return 0  # cannot be deeper than the brackets it has: the usual, quick case
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def bound_json():
+    """Refuse a JSON body nested deeper than any real request before anything parses it.
+
+    Its size is bounded already: MAX_CONTENT_LENGTH answers 413 for a longer body."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    if json_depth(request.get_data(cache=True), MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        abort(400, TOO_DEEP)
+    return None
+
+
 def handle_unexpected(exc):
+    if isinstance(exc, RecursionError):  # input nested past the guard's reach
+        return _respond(400, TOO_DEEP)
     current_app.logger.exception("unhandled error")
     return _respond(500, PLAIN[500])
 
@@ -58,3 +102,4 @@ def init_app(app):
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
     app.before_request(refuse_without_content)
+    app.before_request(bound_json)

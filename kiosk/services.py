@@ -6,6 +6,7 @@ from flask import current_app
 from .content.loading import Content, ContentError, load_content
 from .extensions import socketio
 from .notify import SocketIOBroker
+from .safeguarding.reports import School
 from .safeguarding.schoolday import SchoolDay
 from .speech.tts import SpeechCache
 from .content.symbols import SymbolError, Symbols
@@ -21,6 +22,12 @@ class Services:
     speech: SpeechCache
     broker: object
     voice: VoiceService
+
+    @property
+    def reporting(self):
+        """What a report sent now is judged by: the content, the school day and the
+        school's settings (read from the config each time, so a change applies at once)."""
+        return School(self.content, self.school, current_app.config["SCHOOL_SETTINGS"])
 
 
 def load_checked_content(config):

@@ -13,6 +13,19 @@ from kiosk.accounts.users import create_user
 from helpers import DSL_EMAIL, DSL_PASSWORD, kiosk_device, log_in
 from smtp_inbox import running_inbox
 
+# The longest files (minutes of real speech recognition, many browser pages) start
+# first, so the workers finish together instead of one waiting on a late long file.
+LONGEST_FIRST = ("test_voice_accuracy.py", "test_accessibility.py", "test_access.py",
+                 "test_voice_journey.py", "test_dashboard_alerts.py", "test_load.py",
+                 "test_vosk_real.py", "test_journey.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Run the files of LONGEST_FIRST first, in that order; the rest keep theirs."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 # Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
 

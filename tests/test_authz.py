@@ -42,6 +42,7 @@ from kiosk.pupil.enrol import COOKIE as DEVICE_COOKIE, NOT_A_KIOSK
 from kiosk.safeguarding.reports import acknowledge
 from kiosk.services import services
 from kiosk.accounts.users import READER_ROLES, create_user
+from kiosk.staff.identity import KIOSK_REFUSED
 
 # Wednesday 18 November 2026, 10:30 in London: a school day (as in conftest).
 SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
@@ -111,10 +112,11 @@ EXPECTED = {
     ("tls.ca_certificate", "GET"): ANYONE,
     ("pupil.enrol_form", "GET"): ANYONE,
     ("pupil.enrol", "POST"): ANYONE,
-    ("staff.login", "GET"): ANYONE,
-    ("staff.login", "POST"): ANYONE,
-    ("staff.login_code", "GET"): ANYONE,
-    ("staff.login_code", "POST"): ANYONE,
+    # No staff login on a device pupils use (issue 16): a kiosk is refused, plainly.
+    ("staff.login", "GET"): dict(ANYONE, kiosk="not_here"),
+    ("staff.login", "POST"): dict(ANYONE, kiosk="not_here"),
+    ("staff.login_code", "GET"): dict(ANYONE, kiosk="not_here"),
+    ("staff.login_code", "POST"): dict(ANYONE, kiosk="not_here"),
     ("staff.logout", "POST"): ANYONE,
     # Any logged-in role.
     ("staff.account", "GET"): LOGGED_IN,
@@ -237,6 +239,11 @@ def code_pending(world, principal):
     email = ACCOUNTS[principal if principal in READER_ROLES else "visitor_reader"][0]
     world.tick()  # a code not used yet
     client = world.clients[principal]
+    if principal == "kiosk":  # a kiosk cannot give the password; say it had, elsewhere
+        with client.session_transaction() as session:
+            session["pending"] = {"uid": world.users["visitor_reader"]["id"],
+                                  "until": world.app.config["CLOCK"]().timestamp() + 300}
+        return {"email": email}
     token = csrf_from(client.get("/staff/login"))
     reply = client.post("/staff/login", data={"email": email, "password": PASSWORD,
                                               "csrf_token": token})
@@ -606,6 +613,10 @@ def check(world, key, principal, expected, call, response, ids, before, mark):
                 "error": "Please log in again."}, got
         else:
             assert goes_to("/staff/login", codes=(302,))(response, ids), got
+    elif expected == "not_here":
+        assert response.status_code == 403 and KIOSK_REFUSED in body, got
+        assert "Traceback" not in body
+        assert len(refused) == (1 if key[1] == "POST" else 0), got
     elif expected == "not_kiosk":
         assert call.not_kiosk(response, ids), f"expected the not-a-kiosk answer; {got}"
     elif expected == "forbidden":
@@ -662,12 +673,22 @@ def test_it_may_not_manage_reader_accounts(world, what):
     assert len(refused) == 1 and refused[0]["user_id"] == world.users["it"]["id"]
 
 
-def test_it_may_unlock_a_reader_account_by_design(world):
-    """admin.py: "Anyone who runs accounts may unlock one: it gives no access by itself."."""
+def test_it_may_not_unlock_a_reader_account(world):
+    """The Roles table: IT never runs an account with a reader role, unlocking included."""
     client = world.ready("it")
     response = client.post(f"/staff/admin/users/{world.ids['reader']}/unlock",
                            data={"csrf_token": world.token(client)})
-    assert goes_to("/staff/admin/users")(response, {})
+    assert response.status_code == 403
+    assert "cannot change a Deputy DSL account" in response.get_data(as_text=True)
+
+
+def test_the_dsl_may_not_unlock_the_head(world):
+    """The Roles table: the DSL runs the DSL team's, staff and IT accounts, not the head's."""
+    client = world.ready("dsl")
+    response = client.post(f"/staff/admin/users/{world.users['head']['id']}/unlock",
+                           data={"csrf_token": world.token(client)})
+    assert response.status_code == 403
+    assert "cannot change a Head teacher account" in response.get_data(as_text=True)
 
 
 # -- forged posts ---------------------------------------------------------------------------
@@ -738,7 +759,7 @@ GUESSES = [("GET", "/staff/reports/9999", "There is no report 9999."),
            ("GET", "/staff/pupils/9999", "There is no pupil 9999 on record."),
            ("GET", "/staff/pupils/9999/chronology.pdf", "There is no pupil 9999 on record."),
            ("POST", "/staff/admin/users/9999/password", "There is no user 9999."),
-           ("POST", "/staff/admin/users/9999/unlock", "there is no user 9999"),
+           ("POST", "/staff/admin/users/9999/unlock", "There is no user 9999."),
            *[pytest.param("POST", f"/staff/reports/9999/{action}", "There is no case 9999.",
                           id=f"POST /staff/reports/9999/{action}")
              for action in ("assign", "notes", "decisions", "sign-off", "close", "pupil",

@@ -14,7 +14,7 @@ from kiosk import notify
 from kiosk.db import get_db, writing
 from kiosk.extensions import socketio
 from kiosk.notify import screens
-from kiosk.safeguarding.reports import acknowledge, parse_submission, store_report
+from kiosk.safeguarding.reports import Sender, acknowledge, parse_submission, store_report
 from kiosk.services import services
 from kiosk.staff.live import sweep
 from kiosk.accounts.users import create_user, set_active, set_role
@@ -37,7 +37,7 @@ def store_many(app, count, answers=None, kiosk_name="Test kiosk"):
         with writing(db):
             for _ in range(count):
                 submission = parse_submission(a_report(**(answers or {})), svc.content)
-                store_report(db, svc.content, submission, now, svc.school, kiosk=kiosk)
+                store_report(db, svc.reporting, submission, now, Sender(kiosk=kiosk))
 
 
 def connect(app, client):

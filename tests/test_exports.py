@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from kiosk.safeguarding.exports import chronology_pdf, counts, counts_csv, present
 from kiosk.safeguarding.exports.counts import CountRow
 from kiosk.safeguarding.exports.typeset import pieces, unshowable
-from kiosk.safeguarding.reports import parse_submission, store_report
+from kiosk.safeguarding.reports import School, parse_submission, store_report
 from kiosk.services import services
 
 from helpers import a_report
@@ -197,7 +197,7 @@ def send(db, at, told=None, **answers):
     """Store a report made at the given moment, as a kiosk would; returns it."""
     content = services().content
     submission = parse_submission(a_report(**answers) | (told or {}), content)
-    report, _ = store_report(db, content, submission, at, services().school)
+    report, _ = store_report(db, School(content, services().school), submission, at)
     return report
 
 
@@ -289,7 +289,7 @@ def test_unknown_time_zone_is_refused(db):
 def test_csv_has_a_header_and_one_line_per_row(term):
     lines = counts_csv(counts(term)).splitlines()
     assert lines[0] == "month,category,urgency,reports"
-    assert lines[1] == "2026-10,All reports,urgent,1"
+    assert lines[1] == "2026-10,All reports,urgent,fewer than 5"  # small numbers hidden
     assert len(lines) == 1 + len(counts(term))
 
 
@@ -297,8 +297,8 @@ def test_csv_has_a_header_and_one_line_per_row(term):
 def test_csv_defuses_formulas_in_labels(label):
     rows = [CountRow("2026-10", label, "urgent", 1), CountRow("2026-10", "Safe", "urgent", 1)]
     parsed = list(csv.reader(io.StringIO(counts_csv(rows))))
-    assert parsed[1] == ["2026-10", "'" + label, "urgent", "1"]
-    assert parsed[2] == ["2026-10", "Safe", "urgent", "1"]
+    assert parsed[1] == ["2026-10", "'" + label, "urgent", "fewer than 5"]
+    assert parsed[2] == ["2026-10", "Safe", "urgent", "fewer than 5"]
 
 
 def test_csv_of_no_reports_is_just_the_header(db):

@@ -7,15 +7,21 @@ from kiosk.extensions import socketio
 from kiosk.accounts.users import create_user
 
 
-def test_login_needs_the_right_password(client, dsl):
-    response = log_in(client, password="wrong password!!")
+@pytest.fixture
+def browser(app):
+    """A staff member's own browser: not a kiosk, where staff login is refused."""
+    return app.test_client()
+
+
+def test_login_needs_the_right_password(browser, dsl):
+    response = log_in(browser, password="wrong password!!")
     assert response.status_code == 401
     assert "do not match an account" in response.get_data(as_text=True)
-    assert client.get("/staff/").status_code == 302
+    assert browser.get("/staff/").status_code == 302
 
 
-def test_unknown_email_is_refused_the_same_way(client, dsl):
-    assert log_in(client, email="nobody@school.example").status_code == 401
+def test_unknown_email_is_refused_the_same_way(browser, dsl):
+    assert log_in(browser, email="nobody@school.example").status_code == 401
 
 
 def test_password_is_stored_hashed(db, dsl):
@@ -23,28 +29,28 @@ def test_password_is_stored_hashed(db, dsl):
     assert stored.startswith("scrypt:") and "a long test password" not in stored
 
 
-def test_login_without_csrf_token_is_refused(client, dsl):
-    response = client.post("/staff/login", data={"email": DSL_EMAIL,
+def test_login_without_csrf_token_is_refused(browser, dsl):
+    response = browser.post("/staff/login", data={"email": DSL_EMAIL,
                                                  "password": "a long test password"})
     assert response.status_code == 400
     assert "did not come from this site" in response.get_data(as_text=True)
 
 
-def test_session_cookie_is_httponly_and_samesite(client, dsl):
-    response = log_in(client)
+def test_session_cookie_is_httponly_and_samesite(browser, dsl):
+    response = log_in(browser)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 @pytest.mark.parametrize("role", ["staff", "it"])
-def test_roles_that_do_not_read_reports_are_kept_out(app, client, role):
+def test_roles_that_do_not_read_reports_are_kept_out(app, browser, role):
     with app.app_context():
         create_user(get_db(), f"{role}@school.example", "a long test password", role)
-    log_in(client, email=f"{role}@school.example")
-    assert client.get("/staff/").status_code == 302  # sent to their own start page
-    assert client.get("/staff/reports/1").status_code == 403
-    assert client.get("/staff/api/notifications").status_code == 403
-    sock = socketio.test_client(app, namespace="/staff", flask_test_client=client)
+    log_in(browser, email=f"{role}@school.example")
+    assert browser.get("/staff/").status_code == 302  # sent to their own start page
+    assert browser.get("/staff/reports/1").status_code == 403
+    assert browser.get("/staff/api/notifications").status_code == 403
+    sock = socketio.test_client(app, namespace="/staff", flask_test_client=browser)
     assert not sock.is_connected("/staff")
 
 

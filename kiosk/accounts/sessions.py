@@ -35,8 +35,11 @@ def find(db, token):
                 None)
 
 
-def check(db, token, now, idle_minutes):
-    """(session, None) while it is live, else (session or None, why it is not)."""
+def check(db, token, now, idle_minutes, longest_hours=None):
+    """(session, None) while it is live, else (session or None, why it is not).
+
+    A session ends when idle, and `longest_hours` after its login however active it is,
+    so a stolen or forgotten one cannot be kept alive by use."""
     session = find(db, token)
     if session is None:
         return None, "not logged in"
@@ -45,7 +48,18 @@ def check(db, token, now, idle_minutes):
     if is_idle(session, now, idle_minutes):
         end(db, token, now, "idle")
         return session, "idle"
+    if longest_hours is not None and is_too_old(session, now, longest_hours):
+        end(db, token, now, TOO_OLD)
+        return session, TOO_OLD
     return session, None
+
+
+TOO_OLD = "too long since login"
+
+
+def is_too_old(session, now, longest_hours):
+    """Whether the login is older than the longest a session may last."""
+    return now - datetime.fromisoformat(session["created_at"]) > timedelta(hours=longest_hours)
 
 
 def is_idle(session, now, idle_minutes):

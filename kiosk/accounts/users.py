@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import throttle
 from . import sessions, totp
 
 ROLES = ("dsl", "deputy", "head", "staff", "it")
@@ -139,8 +140,11 @@ def set_active(db, user_id, active, now=None):
 
 
 def unlock(db, user_id):
-    _require(db, user_id)
+    """Let an account try again at once, from every address (its failed logins forgotten)."""
+    user = _require(db, user_id)
     db["users"].update(user_id, {"failed_logins": 0, "locked_until": ""})
+    db.execute("DELETE FROM login_throttle WHERE key = ? OR key LIKE ? ESCAPE '\\'",
+               [user["email"], throttle.like_prefix(user["email"] + "|")])
 
 
 def password_matches(db, email, password):

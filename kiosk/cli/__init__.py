@@ -122,9 +122,12 @@ def status_command():
 def init_app(app):
     from . import (audit as cli_audit, content as cli_content, escalation as cli_escalation,
         kiosks as cli_kiosks, symbols as cli_symbols, users as cli_users)
-    from . import doctor as cli_doctor
+    from . import backup as cli_backup, doctor as cli_doctor
+    from . import transfer as cli_transfer
+    from . import service as cli_service
+    cli_service.register(app)
     for command in (check_content_command, speech_group):
         app.cli.add_command(command)
     for module in (cli_users, cli_kiosks, cli_escalation, cli_audit, cli_symbols, cli_content,
-                   cli_doctor):
+                   cli_doctor, cli_backup, cli_transfer):
         module.register(app)

@@ -1,4 +1,4 @@
-"""flask --app kiosk audit ... and backup: checking the record and keeping a copy of it."""
+"""flask --app kiosk audit ...: checking the record (backup and restore: cli/backup.py)."""
 import sqlite3
 from pathlib import Path
 
@@ -7,6 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .. import audit, doctor
+from ..audit import checkpoints
+from ..safeguarding import checkpoint_mail
 from ..db import get_db, writing
 from ..devices.kiosks import CLI_ACTOR
 
@@ -17,49 +19,51 @@ def audit_group():
 
 
 @audit_group.command("verify")
-def verify_command():
-    """Check the audit log's hash chain; name the first entry that does not fit."""
-    verdict = audit.verify(get_db())
+@click.option("--full", is_flag=True,
+              help="Check every entry and every sealed record from the start, not only "
+                   "what came after the last checkpoint.")
+@click.option("--checkpoint", "given", multiple=True, metavar="LINE",
+              help="A printed or emailed checkpoint line to compare the log with as well.")
+def verify_command(full, given):
+    """Check the audit log: its chain, signatures, checkpoints and the sealed records."""
+    try:
+        extra = [checkpoints.parse(line) for line in given]
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    verdict = audit.verify(get_db(), full=full, given=extra)
+    scope = (f"from checkpoint entry #{verdict.since}" if verdict.since else "from the start")
     if not verdict.ok:
+        named = "\n".join(f"  entry #{entry_id} {why}" for entry_id, why in
+                           verdict.problems[:PROBLEMS_SHOWN])
+        more = len(verdict.problems) - PROBLEMS_SHOWN
         raise click.ClickException(
             f"the audit log has been tampered with: entry #{verdict.bad_id} {verdict.why}. "
-            f"{verdict.checked} entries before it are intact.")
-    click.echo(f"The audit log is intact: {verdict.checked} entries checked.")
+            f"{verdict.checked} entries before it are intact (checked {scope}).\n"
+            f"{len(verdict.problems)} problem{'s' * (len(verdict.problems) != 1)} found:\n"
+            + named + (f"\n  ... and {more} more" if more > 0 else ""))
+    click.echo(f"The audit log is intact: {verdict.checked} entries checked {scope}, "
+               f"{verdict.records} sealed records compared.")
 
 
-@click.command("backup")
-@with_appcontext
-@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-def backup_command(target):
-    """Copy the database, consistently, while the server runs (SQLite's backup API).
-
-    The copy holds every report: keep it as safely as the server itself."""
-    if target.exists():
-        raise click.ClickException(f"{target} already exists: choose a new file name")
-    if not target.parent.is_dir():
-        raise click.ClickException(f"there is no folder {target.parent}: make it first "
-                                   f"(mkdir -p {target.parent})")
-    source = sqlite3.connect(current_app.config["DATABASE"])
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        copy.close()
-        source.close()
-    target.chmod(0o600)
-    _record(target.resolve(), target.stat().st_size)
-    click.echo(f"Backed up to {target} ({target.stat().st_size // 1024} KB).")
+PROBLEMS_SHOWN = 20
 
 
-def _record(path, size):
-    """Keep when, where and how big, for the doctor; and say in the audit log a copy was made."""
+@audit_group.command("checkpoint")
+def checkpoint_command():
+    """Check the whole log, then sign its newest entry; print the line to keep."""
     db, now = get_db(), current_app.config["CLOCK"]()
-    with writing(db):
-        doctor.record_backup(db, path, size, now)
-        audit.record(db, "database.backed_up", at=now, actor=CLI_ACTOR, target=str(path),
-                     detail={"size": size})
+    made = checkpoint_mail.make(db, now, current_app.config, current_app.instance_path)
+    click.echo(f"Checkpoint made: entry #{made.entry_id}; the full check found: {made.found}.")
+    click.echo(made.line)
+
+
+@audit_group.command("checkpoints")
+@click.option("--limit", default=10, show_default=True, help="How many, newest first.")
+def checkpoints_command(limit):
+    """The newest checkpoints, one line each (print them and file them)."""
+    for _, checkpoint in checkpoints.stored(get_db(), limit=limit):
+        click.echo(checkpoint.line)
 
 
 def register(app):
     app.cli.add_command(audit_group)
-    app.cli.add_command(backup_command)

@@ -25,7 +25,8 @@ def _addresses(ctx, param, values):
                    "(every active DSL, deputy and head account).")
 @click.option("--host", metavar="ADDRESS",
               help="Also check the address the server listens on, as given to "
-                   "python3 run.py --host (127.0.0.1, its default, is this machine only).")
+                   "python3 run.py --host (127.0.0.1 is this machine only); by default, "
+                   "where the running server says it listens.")
 def doctor_command(no_email, to, host):
     """Check the whole chain from a pupil's tap to a person who acts.
 
@@ -36,6 +37,8 @@ def doctor_command(no_email, to, host):
     if no_email and to:
         raise click.UsageError("--to says where to send the test message; --no-email sends "
                                "none: use one or the other")
+    if host is None:  # the running server's own record says where it listens
+        host = (doctor.listening(current_app) or {}).get("host")
     findings = doctor.run_checks(current_app, get_db(), send_email=not no_email, to=to,
                                  listen_host=host)
     click.echo("The chain from a pupil's tap to a person who acts:")

@@ -1,5 +1,4 @@
 """flask --app kiosk ... commands for enrolling kiosks and setting the staff PIN."""
-import socket
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -8,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import addresses
 from ..devices import kiosks
 from ..db import get_db
 from ..devices.kiosks import CLI_ACTOR, KioskError
@@ -22,21 +22,26 @@ def _when(text):
 
 
 def _base_url():
-    """BASE_URL when set; otherwise this machine's address on the school network."""
-    configured = current_app.config.get("BASE_URL", "").rstrip("/")
-    if configured:
-        return configured
-    try:  # no packet is sent: connecting a UDP socket only picks the outgoing address
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("10.255.255.255", 1))
-            host = probe.getsockname()[0]
-    except OSError:
-        host = socket.gethostname()
-    return f"http://{host}:5000"
+    """(base URL, a warning or "") for links: BASE_URL, else where the server listens."""
+    base = addresses.base_url(current_app.config, current_app.instance_path)
+    if current_app.config.get("BASE_URL"):
+        return base, ""
+    if not base:  # the server has never started here: what its defaults will listen on
+        return addresses.device_url("http", "0.0.0.0", 5000), (
+            "The server has not started yet: the link assumes its defaults (port 5000, "
+            "plain http). Set BASE_URL in instance/config.py to be sure.")
+    facts = addresses.recorded(current_app.instance_path)
+    if addresses.is_loopback(facts["host"]):
+        return base, (f"The server listens on {facts['host']}, this machine only: the link "
+                      "opens only here. Start it with --host 0.0.0.0, or set BASE_URL to "
+                      "the address of the reverse proxy.")
+    return base, ""
 
 
 def _show_code(kiosk, code):
-    link = f"{_base_url()}/enrol?code={code}"
+    """The kiosk, its one-time code and a link that opens on the device."""
+    base, warning = _base_url()
+    link = f"{base}/enrol?code={code}"
     place = f" ({kiosk['place']})" if kiosk["place"] else ""
     click.echo(f"Kiosk: {kiosk['name']}{place}\n"
                f"Enrolment code: {code}\n"
@@ -44,6 +49,8 @@ def _show_code(kiosk, code):
                f"Link: {link}\n"
                "On the device, open the link (or open the kiosk page and type the code), "
                "check the kiosk's name and press the button to enrol it.")
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @click.command("create-kiosk")

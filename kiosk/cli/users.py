@@ -75,6 +75,8 @@ def list_users_command():
         state = "switched off" if not user["active"] else (
             "locked" if user["locked_until"] and user["locked_until"] > _now().isoformat()
             else "active")
+        if user["active"] and user["failed_logins"]:  # failures slow logins, never lock
+            state += f", {user['failed_logins']} failed logins"
         click.echo(f"{user['email']}\t{user['role']}\t{state}")
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
+from .. import audit, throttle
 from ..db import writing
 
 # No 0/O, 1/I/L or U/V: a code read off a screen is typed right on an iPad.
@@ -22,10 +22,17 @@ MAX_NAME, MAX_PLACE = 60, 80
 PIN = re.compile(r"^[0-9]{6,12}$")
 PIN_SETTING = "staff_pin_hash"
 CLI_ACTOR = "server command line"
+ENROL_SCOPE = "enrol"  # wrong enrolment codes, counted per address (kiosk/throttle.py)
+ENROL_LONGEST_WAIT = 15 * 60
+DEVICE_COOKIE = "kiosk_device"  # an enrolled device's token, in its browser
 
 
 class KioskError(ValueError):
     """A kiosk request that cannot be done; the message says why in plain words."""
+
+
+class KioskWait(KioskError):
+    """Too many wrong enrolment codes from one address: it must wait before the next."""
 
 
 @dataclass(frozen=True)
@@ -144,11 +151,56 @@ def kiosk_for_code(db, code, now):
     return kiosk
 
 
-def enrol(db, code, now, ip=""):
-    """Make this device the code's kiosk; returns (kiosk, device token). The code works once."""
+def enrol_rule(attempts):
+    """Wrong codes one address may type before each further try waits (at most 15 min)."""
+    return throttle.Rule(free=attempts, longest_seconds=ENROL_LONGEST_WAIT)
+
+
+def _wait_text(seconds):
+    amount, unit = (math.ceil(seconds / 60), "minute") if seconds > 90 else (
+        max(1, math.ceil(seconds)), "second")
+    return f"{amount} {unit}{'s' if amount != 1 else ''}"
+
+
+def checked_code(db, code, now, source, rule):
+    """kiosk_for_code, with wrong codes from one address slowed down (throttle.Rule).
+
+    Past the free tries every try waits, twice as long each time; each wrong code that
+    starts a wait is in the audit log, so guessing leaves a trace without filling it."""
+    if not normalise_code(code):
+        return kiosk_for_code(db, code, now)  # says what to type; not a guess
+    with writing(db):
+        wait = throttle.wait_seconds(db, ENROL_SCOPE, source, rule, now)
+        if not wait:
+            try:
+                return kiosk_for_code(db, code, now)
+            except KioskError as exc:
+                refusal = exc
+            _count_wrong_code(db, source, rule, now)
+    if wait:
+        raise KioskWait(f"Too many wrong codes from this device. Wait {_wait_text(wait)}, "
+                         "then type the code again.")
+    raise refusal
+
+
+def _count_wrong_code(db, source, rule, now):
+    failures = throttle.failed(db, ENROL_SCOPE, source, rule, now)
+    if failures >= rule.free:
+        audit.record(db, "kiosk.enrol_slowed", at=now, actor="not logged in", ip=source,
+                     target=f"address:{source}",
+                     detail={"wrong_codes": failures, "wait_seconds": rule.delay(failures)})
+
+
+def enrol(db, code, now, ip="", rule=None):
+    """Make this device the code's kiosk; returns (kiosk, device token). The code works once.
+
+    With a rule, wrong codes from this address are slowed down (checked_code)."""
     token = secrets.token_urlsafe(32)
+    if rule is not None:
+        checked_code(db, code, now, ip, rule)
     with writing(db):
         kiosk = kiosk_for_code(db, code, now)
+        throttle.clear(db, ENROL_SCOPE, throttle.like_prefix(ip).removesuffix("%"))
         db["kiosks"].update(kiosk["id"], {
             "token_hash": _sha256(token), "enrolled_at": now.isoformat(), "enrol_expires": "",
             "pin_failures": 0, "pin_locked_until": ""})

@@ -5,6 +5,7 @@ words and the exact fix. `run_checks` makes every check (with network=True it al
 a test email and opens BASE_URL/kiosk); `dashboard_gaps` is the cheap form for the
 dashboard: no network, and the email test taken from the last full run.
 """
+from .. import addresses
 from . import checks, network as net
 from .checks import record_backup  # noqa: F401  (the backup command records through it)
 from .finding import COMMAND, Finding, gap  # noqa: F401
@@ -20,7 +21,7 @@ def run_checks(app, db, network=True, *, send_email=True, to=(), listen_host=Non
         findings.append(net.tested_email(config, db, now, to))
     else:
         findings.append(net.email_from_last_run(config, db))
-    findings.append(net.check_address(config, network))
+    findings.append(net.check_address(config, network, listening(app)))
     if listen_host is not None:
         findings.append(net.check_listen(listen_host))
     findings += [checks.check_kiosks(db, now), checks.check_staff_pin(db),
@@ -28,6 +29,12 @@ def run_checks(app, db, network=True, *, send_email=True, to=(), listen_host=Non
     if network:
         net.store_run(db, now, findings)
     return findings
+
+
+def listening(app):
+    """Where the server of this instance listens (its record), while it runs; else None."""
+    facts = addresses.recorded(app.instance_path)
+    return facts if facts and addresses.is_running(facts) else None
 
 
 def dashboard_gaps(app, db):

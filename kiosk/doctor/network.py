@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from .. import addresses
 from ..db import writing
 from ..mailer import Mailer, MailError
 from ..safeguarding.outbox import TEAM_ROLES, accounts
@@ -131,12 +132,20 @@ def this_machine_address():
         return "SERVER-ADDRESS"
 
 
-def check_address(config, network):
-    """BASE_URL is set, is an address iPads can open, and (network=True) answers at /kiosk."""
+def check_address(config, network, listening=None):
+    """BASE_URL is set, is an address iPads can open, agrees with where the server listens
+    (`listening`, its record, unless a reverse proxy is in front), and (network=True)
+    answers at /kiosk."""
     base = (config.get("BASE_URL") or "").rstrip("/")
-    example = f'Set BASE_URL = "http://{this_machine_address()}:5000" in instance/config.py: ' \
+    suggested = listening["url"] if listening and not addresses.is_loopback(
+        listening["host"]) else f"http://{this_machine_address()}:5000"
+    example = f'Set BASE_URL = "{suggested}" in instance/config.py: ' \
               "the address iPads and staff phones open (https://... when the server runs " \
               "with --https)."
+    if not base and listening and not addresses.is_loopback(listening["host"]):
+        return Finding("address", True, found=f"BASE_URL is not set: links use "
+                       f"{listening['url']}, where the server listens (set BASE_URL to keep "
+                       "them fixed if this machine's address may change)")
     if not base:
         return gap("address", "BASE_URL is not set: emails and enrolment links cannot carry "
                               "a working link to the kiosk.", example)
@@ -146,6 +155,15 @@ def check_address(config, network):
     if is_loopback(parts.hostname):
         return gap("address", f"BASE_URL {base} is this machine only: iPads and staff phones "
                               "cannot open it.", example)
+    # Behind a reverse proxy BASE_URL is the proxy's address, not the server's own.
+    if listening and not config.get("PROXY_HOPS"):
+        problem = addresses.disagreement(base, listening)
+        if problem:
+            return gap("address", f"BASE_URL and the server disagree: {problem}.",
+                       f"Set BASE_URL = \"{listening['url']}\" in instance/config.py, or "
+                       "start the server so it listens where BASE_URL says (python3 run.py "
+                       "--host 0.0.0.0 --port PORT, with --https for https://); behind a "
+                       "reverse proxy set PROXY_HOPS (docs/https.md).")
     if not network:
         return Finding("address", True, found=f"{base} (not opened now: {COMMAND} opens it)")
     problem = open_problem(f"{base}/kiosk", config.get("TLS_DIR"))

@@ -8,7 +8,7 @@ from ..services import services
 from . import bp
 from .journey import symbol_url
 
-COOKIE = "kiosk_device"
+COOKIE = kiosks.DEVICE_COOKIE
 COOKIE_MAX_AGE = 5 * 365 * 24 * 3600  # an enrolled iPad should not drop out after a term
 NOT_A_KIOSK = "this device is not an enrolled kiosk"
 
@@ -42,13 +42,22 @@ def not_a_kiosk_page():
     return response
 
 
+def _status(exc):
+    return 429 if isinstance(exc, kiosks.KioskWait) else 400
+
+
+def _rule():
+    return kiosks.enrol_rule(current_app.config["ENROL_ATTEMPTS"])
+
+
 def _enrol_page(code, error="", status=200):
     kiosk = None
     if code and not error:
         try:
-            kiosk = kiosks.kiosk_for_code(get_db(), code, current_app.config["CLOCK"]())
+            kiosk = kiosks.checked_code(get_db(), code, current_app.config["CLOCK"](),
+                                        request.remote_addr or "", _rule())
         except kiosks.KioskError as exc:
-            error, status = str(exc), 400
+            error, status = str(exc), _status(exc)
     html = render_template("pupil/enrol.html", code=code, kiosk=kiosk, error=error,
                            csrf_token=csrf_token())
     response = current_app.make_response((html, status))
@@ -69,9 +78,9 @@ def enrol():
     code = request.form.get("code", "").strip()[:40]
     try:
         _, token = kiosks.enrol(get_db(), code, current_app.config["CLOCK"](),
-                                ip=request.remote_addr or "")
+                                ip=request.remote_addr or "", rule=_rule())
     except kiosks.KioskError as exc:
-        return _enrol_page(code, str(exc), 400)
+        return _enrol_page(code, str(exc), _status(exc))
     response = redirect(url_for("pupil.kiosk"), 303)
     response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True,
                         samesite="Lax", secure=request.is_secure)

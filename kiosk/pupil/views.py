@@ -6,7 +6,7 @@ from .. import notify
 from ..safeguarding import outbox
 from ..db import get_db
 from ..safeguarding.reports import (MAX_NAME, MAX_WORDS, BadReport, parse_submission,
-    store_report)
+    Sender, store_report)
 from ..services import services
 from ..speech.tts import SpeechError
 from . import bp
@@ -101,8 +101,8 @@ def send_report():
     except BadReport as exc:
         return jsonify(error=str(exc)), 400
     now = current_app.config["CLOCK"]()
-    report, notification = store_report(get_db(), svc.content, submission, now, svc.school,
-                                         current_app.config["SCHOOL_SETTINGS"], kiosk=kiosk)
+    report, notification = store_report(get_db(), svc.reporting, submission, now,
+                                         Sender(kiosk=kiosk))
     notify.push(svc.broker, notification)
     outbox.wake()  # an urgent report's email leaves now, not at the next look
     status = 201 if notification else 200

@@ -25,7 +25,8 @@ def _when(moment, config):
 
 
 def _base(config):
-    return (config.get("BASE_URL") or "").rstrip("/")
+    # LISTEN_URL: where the running server listens on the school network (run.py sets it).
+    return (config.get("BASE_URL") or config.get("LISTEN_URL") or "").rstrip("/")
 
 
 def _opening(config, what):

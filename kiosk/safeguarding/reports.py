@@ -1,7 +1,7 @@
 """Pupil reports: check a submission, store it once, list and acknowledge them."""
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import notify
 from ..content.loading import ANSWER_KINDS
@@ -145,19 +145,33 @@ def summary(report):
     }
 
 
-def store_report(db, content, submission, now, school, settings=None, source="kiosk",
-                 kiosk=None, reported_by=None, happened=""):
-    """Store a report durably, once per client id. Returns (report, notification or None).
+@dataclass(frozen=True)
+class School:
+    """What a report is judged by: the content (its pages and urgency rules), the school
+    day (when it falls due) and the school's settings (e.g. pupils under 13)."""
+    content: object
+    day: object
+    settings: dict = field(default_factory=dict)
 
-    kiosk: the sending kiosk's row; reported_by and happened: the staff member who logged
-    a concern a pupil told them, and when they say it happened."""
+
+@dataclass(frozen=True)
+class Sender:
+    """Where a report came from: a kiosk (its row), or a member of staff logging what a
+    pupil told them (`reported_by`, with when they say it `happened`)."""
+    source: str = "kiosk"
+    kiosk: dict | None = None
+    reported_by: int | None = None
+    happened: str = ""
+
+
+def store_report(db, school, submission, now, sender=Sender()):
+    """Store a report durably, once per client id. Returns (report, notification or None)."""
     existing = find_by_client_id(db, submission.client_id)
     if existing:
         return existing, None  # a retried send: already safe, tell nobody twice
     # Triage and the row are worked out before the write lock, so writers wait only
     # for each other's inserts, not for each other's rule matching.
-    row = _report_row(content, submission, now, school, settings, source, kiosk,
-                      reported_by, happened)
+    row = _report_row(school, submission, now, sender)
     with writing(db):
         # Checked again under the lock: the same send may have raced in from a retry.
         existing = find_by_client_id(db, submission.client_id)
@@ -178,22 +192,23 @@ INSERT_REPORT = (f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})")
 
 
-def _report_row(content, submission, now, school, settings, source, kiosk, reported_by,
-                happened):
+def _report_row(school, submission, now, sender):
     """The reports row for a submission, urgency and due time decided."""
-    result = triage(content.rules, submission.answers, submission.words, settings)
+    result = triage(school.content.rules, submission.answers, submission.words,
+                    school.settings)
+    kiosk = sender.kiosk
     return {
         "client_id": submission.client_id, "created_at": now.isoformat(),
-        "source": source, "kiosk": kiosk["name"] if kiosk else "",
+        "source": sender.source, "kiosk": kiosk["name"] if kiosk else "",
         "kiosk_id": kiosk["id"] if kiosk else None, "language": submission.language,
         "urgency": result.level, "reasons": json.dumps(result.reasons),
-        "due_at": due_time_for(now, result.level, school).isoformat(),
-        "choices": json.dumps(choices_as_seen(content, submission.answers,
+        "due_at": due_time_for(now, result.level, school.day).isoformat(),
+        "choices": json.dumps(choices_as_seen(school.content, submission.answers,
                                               submission.language)),
-        "categories": json.dumps(categories(content, submission.answers)),
+        "categories": json.dumps(categories(school.content, submission.answers)),
         "words": submission.words, "words_source": submission.words_source,
         "name": submission.name, "status": "new",
-        "reported_by": reported_by, "happened": happened,
+        "reported_by": sender.reported_by, "happened": sender.happened,
     }
 
 

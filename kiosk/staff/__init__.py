@@ -24,3 +24,4 @@ def refuse_forged_posts():
 
 from . import (account, admin, admin_kiosks, alert_screen, auth, board,  # noqa: E402,F401
                case_views, concerns, help, live, records, views)  # (routes, handlers)
+from . import checkpoint_views  # noqa: E402,F401  (the audit checkpoints pages)

@@ -37,7 +37,7 @@ def change_password(user):
     if users.password_matches(db, user["email"], request.form.get("password")) is None:
         # Someone at an unlocked screen must not get unlimited guesses at the password.
         with writing(db):
-            logins.count_failure(db, user, now(), limits())
+            logins.count_failure(db, user, now(), limits(), request.remote_addr or "")
             log("login.failed", f"user:{user['id']}", {"why": "wrong current password"})
         flash("Your current password is not right.")
         return redirect(url_for("staff.account")), 303

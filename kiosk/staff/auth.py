@@ -9,7 +9,7 @@ from ..db import get_db, writing
 from ..accounts.users import READER_ROLES
 from . import bp
 from .auditing import log, refused
-from .identity import current_user, login_state, now
+from .identity import KIOSK_REFUSED, current_user, login_state, now, on_a_kiosk
 from .rooms import disconnect_sessions
 
 CODE_MINUTES = 5  # how long a correct password waits for its code
@@ -17,7 +17,13 @@ CODE_MINUTES = 5  # how long a correct password waits for its code
 
 def limits():
     cfg = current_app.config
-    return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"]}
+    return {"attempts": cfg["LOCKOUT_ATTEMPTS"], "minutes": cfg["LOCKOUT_MINUTES"],
+            "account_attempts": cfg["LOGIN_ACCOUNT_ATTEMPTS"]}
+
+
+def source():
+    """The address a login comes from, as the throttle counts it."""
+    return request.remote_addr or ""
 
 
 def _wants_json():
@@ -29,6 +35,9 @@ def _to_login():
     if why == "idle":
         flash(f"You were logged out after {current_app.config['STAFF_IDLE_MINUTES']} "
               "minutes without activity.")
+    elif why == sessions.TOO_OLD:
+        flash(f"You were logged out: it is {current_app.config['STAFF_SESSION_HOURS']} hours "
+              "since you logged in. Please log in again.")
     elif why in ("role changed", "password changed", "authenticator reset",
                  "logged out everywhere", "account switched off"):
         flash(f"You were logged out: {why}. Please log in again.")
@@ -73,17 +82,27 @@ def _start(user):
     return redirect(_safe_next(request.args.get("next")) or url_for("staff.dashboard"))
 
 
+def _refused_on_a_kiosk(template):
+    """No staff login on a device pupils use; a login tried there is in the audit log."""
+    if request.method == "POST":
+        with writing(get_db()):
+            log("refused", request.path, {"why": "staff login on a kiosk", "method": "POST"})
+    return render_template(template, on_a_kiosk=True, refusal=KIOSK_REFUSED), 403
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login():
     """Email and password; the DSL team and the head then give an authenticator code."""
+    if on_a_kiosk():
+        return _refused_on_a_kiosk("staff/login.html")
     if request.method == "GET":
         return render_template("staff/login.html")
     email = (request.form.get("email") or "").strip().lower()
     db = get_db()
     with writing(db):
         attempt = logins.check_password(db, email, request.form.get("password"), now(),
-                                        limits())
-        if attempt.outcome in ("wrong", "locked"):
+                                        limits(), source())
+        if attempt.outcome in ("wrong", "wait"):
             log("login.failed", f"email:{email}", {"why": attempt.outcome}, user=attempt.user)
     if attempt.outcome == "needs_code":
         session.clear()
@@ -104,19 +123,20 @@ def login_code():
         session.pop("pending", None)
         flash("Please start again: enter your email and password.")
         return redirect(url_for("staff.login"))
+    if on_a_kiosk():
+        session.pop("pending", None)
+        return _refused_on_a_kiosk("staff/login_code.html")
     if request.method == "GET":
         return render_template("staff/login_code.html")
     db = get_db()
     with writing(db):
         attempt = logins.check_code(db, pending["uid"], request.form.get("code"), now(),
-                                    limits())
+                                    limits(), source())
         if attempt.outcome != "ok":
             log("login.failed", f"user:{pending['uid']}", {"why": "code " + attempt.outcome},
                 user=attempt.user)
     if attempt.outcome == "ok":
         return _start(attempt.user)
-    if attempt.outcome == "locked":
-        session.pop("pending", None)
     flash(attempt.message)
     return render_template("staff/login_code.html"), 401 if attempt.outcome == "wrong" else 429
 

@@ -21,17 +21,20 @@ def _number(name):
 
 
 def _act(report_id, action, do):
-    """Run one case action; on refusal show the case again with the reason, and log it."""
+    """Run one case action; on refusal show the case again with the reason, and log it.
+
+    The action, its seal and its audit entry are one transaction: both are kept, or
+    neither (a crash between them can no longer leave an entry nobody audited)."""
     try:
-        entry_id, notification = do()
+        with writing(get_db()):
+            entry_id, notification = do()
+            log(f"case.{action}", f"report:{report_id}", {"entry": entry_id})
     except cases.CaseError as exc:
         refused(str(exc), f"report:{report_id}")
         if exc.status == 404:
             abort(404, str(exc))
         flash(str(exc))
         return render_case(current_user(), report_id, status=exc.status)
-    with writing(get_db()):
-        log(f"case.{action}", f"report:{report_id}", {"entry": entry_id})
     notify.push(services().broker, notification)
     return redirect(url_for("staff.report", report_id=report_id) + f"#entry-{entry_id}")
 

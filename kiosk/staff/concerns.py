@@ -12,7 +12,7 @@ from .. import notify
 from ..safeguarding import outbox
 from ..content.loading import ANSWER_KINDS
 from ..db import get_db, writing
-from ..safeguarding.reports import BadReport, parse_submission, store_report
+from ..safeguarding.reports import BadReport, Sender, parse_submission, store_report
 from ..services import services
 from . import bp
 from .auditing import log, now
@@ -68,9 +68,8 @@ def new_concern(user):
     db = get_db()
     with writing(db):
         report, notification = store_report(
-            db, svc.content, submission, now(), svc.school,
-            current_app.config["SCHOOL_SETTINGS"], source="staff", reported_by=user["id"],
-            happened=happened)
+            db, svc.reporting, submission, now(),
+            Sender(source="staff", reported_by=user["id"], happened=happened))
         if notification is not None:
             log("concern.logged", f"report:{report['id']}")
     notify.push(svc.broker, notification)

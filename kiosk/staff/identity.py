@@ -7,6 +7,12 @@ from flask import current_app, request, session
 from ..accounts import sessions
 from ..accounts.users import get_user
 from ..db import get_db
+from ..devices import kiosks
+from .rooms import disconnect_sessions
+
+ON_A_KIOSK = "staff page opened on a kiosk"
+KIOSK_REFUSED = ("This device is a kiosk for pupils, so staff pages cannot be used on it. "
+                 "Use a staff computer or phone.")
 
 
 def now():
@@ -29,12 +35,29 @@ def login_state():
     return state
 
 
+def on_a_kiosk():
+    """Whether this browser is an enrolled kiosk: it carries a live kiosk device cookie."""
+    kiosk = kiosks.kiosk_for_token(get_db(), request.cookies.get(kiosks.DEVICE_COOKIE))
+    return kiosk is not None and not kiosk["revoked_at"]
+
+
 def _load(state):
     token = session.get("st")
     if not token:
         return
     db = get_db()
-    live, why = sessions.check(db, token, now(), current_app.config["STAFF_IDLE_MINUTES"])
+    if on_a_kiosk():
+        # A staff login must never stay on a device pupils use: end it, and its dashboards.
+        live = sessions.find(db, token)
+        sessions.end(db, token, now(), ON_A_KIOSK)
+        state.logged_out_why = ON_A_KIOSK
+        session.pop("st", None)
+        if live is not None:
+            disconnect_sessions([live["id"]])
+        return
+    config = current_app.config
+    live, why = sessions.check(db, token, now(), config["STAFF_IDLE_MINUTES"],
+                               config["STAFF_SESSION_HOURS"])
     user = get_user(db, live["user_id"]) if live and not why else None
     if user is not None and user["active"]:
         sessions.touch(db, live, now())

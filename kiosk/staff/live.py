@@ -6,22 +6,23 @@ changed role or password, idle) its dashboard is told and closed. A browser with
 an alert-screen cookie (notify/screens.py) joins the alerts room instead: content-free
 alerts only. Anyone else is refused.
 """
-from flask import current_app, request
+from flask import request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from .. import notify
-from ..accounts import sessions
 from ..db import get_db
 from ..extensions import socketio
 from ..accounts.users import READER_ROLES
+from ..notify import SocketIOBroker
 from .alert_screen import outstanding, screen_for_request
 from .auditing import log
 from .identity import current_user, login_state
-from .rooms import (close_session_rooms, live_sessions, screen_room, open_screens, session_room,
-                    close_ended_screens)
+from . import bp
+from .rooms import (GatedBroker, close_ended_screens, close_ended_sessions, live_sessions,
+                    open_screens, screen_room, session_room)
 
 
-SWEEP_SECONDS = 30
+SWEEP_SECONDS = 1
 
 
 def _reader():
@@ -79,24 +80,22 @@ def catch_up(data):
 
 
 def sweep_seconds(config):
-    """How often to sweep: every 30 s, or more often when sessions idle out sooner."""
-    return min(SWEEP_SECONDS, max(config["STAFF_IDLE_MINUTES"] * 60 / 5, 0.2))
+    """How often to sweep: every second. A login can end where no push of this process
+    sees it (the command line, another process), and one query a second is cheap."""
+    return SWEEP_SECONDS
 
 
 def sweep(db):
-    """Close dashboards whose login has ended or gone idle since they connected, and
-    alert screens that have ended.
-
-    A session can end where no request of this process sees it (a command line role
-    change, or nobody touching the dashboard for the idle time), so this runs on a timer."""
-    now = current_app.config["CLOCK"]()
-    idle = current_app.config["STAFF_IDLE_MINUTES"]
-    ended = []
-    for session_id in set(live_sessions.values()):
-        row = next(db.query("SELECT * FROM staff_sessions WHERE id = ?", [session_id]), None)
-        if row is None or row["ended_at"] or sessions.is_idle(row, now, idle):
-            sessions.end_id(db, session_id, now, "idle")
-            ended.append(session_id)
-    close_session_rooms(ended)
+    """Close dashboards whose login has ended, gone idle or too old, or whose account is
+    no longer a reader, since they connected; and alert screens that have ended."""
+    ended = close_ended_sessions(db)
     close_ended_screens(db)
     return ended
+
+
+@bp.record_once
+def _gate_pushes(state):
+    """Every push first closes ended logins' dashboards (rooms.GatedBroker)."""
+    svc = state.app.extensions["kiosk"]
+    if isinstance(svc.broker, SocketIOBroker):
+        svc.broker = GatedBroker(svc.broker)

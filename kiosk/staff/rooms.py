@@ -1,9 +1,10 @@
 """The live channel's rooms: which socket belongs to which login or alert screen, and
 closing them when a login or a screen ends. Its own module so that logging out (auth)
 can close dashboards without importing the socket handlers."""
-from flask import current_app
+from flask import current_app, has_app_context
 
 from .. import notify
+from ..accounts import sessions
 from ..accounts.users import READER_ROLES
 from ..db import get_db
 from ..extensions import socketio
@@ -33,6 +34,73 @@ def close_session_rooms(session_ids):
     """Tell the dashboards of ended sessions, then close their connections."""
     for session_id in session_ids:
         _close_room(session_room(session_id), "logged_out")
+
+
+def sessions_to_close(db, session_ids, now, idle_minutes, longest_hours):
+    """{session id: why} for those of these logins that may no longer receive anything:
+    ended (anywhere: another process, the command line), idle, too old, or whose account
+    is switched off or no longer a reader. One query, so it is cheap enough for every push."""
+    ids = sorted(set(session_ids))
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    found = {row["id"]: row for row in db.query(
+        "SELECT staff_sessions.*, users.role AS role, users.active AS active FROM "
+        f"staff_sessions LEFT JOIN users ON users.id = staff_sessions.user_id "
+        f"WHERE staff_sessions.id IN ({marks})", ids)}
+    closing = {}
+    for session_id in ids:
+        row = found.get(session_id)
+        why = _why_closed(row, now, idle_minutes, longest_hours)
+        if why:
+            closing[session_id] = why
+    return closing
+
+
+def _why_closed(row, now, idle_minutes, longest_hours):
+    if row is None:
+        return "gone"
+    if row["ended_at"]:
+        return row["ended_why"] or "ended"
+    if row["role"] not in READER_ROLES:
+        return "role changed"
+    if not row["active"]:
+        return "account switched off"
+    if sessions.is_idle(row, now, idle_minutes):
+        return "idle"
+    if sessions.is_too_old(row, now, longest_hours):
+        return sessions.TOO_OLD
+    return ""
+
+
+def close_ended_sessions(db):
+    """End and close every dashboard of this process whose login may no longer receive;
+    returns their session ids."""
+    config = current_app.config
+    now = config["CLOCK"]()
+    closing = sessions_to_close(db, live_sessions.values(), now,
+                                config["STAFF_IDLE_MINUTES"], config["STAFF_SESSION_HOURS"])
+    for session_id, why in closing.items():
+        sessions.end_id(db, session_id, now, why)
+    close_session_rooms(list(closing))
+    return list(closing)
+
+
+class GatedBroker:
+    """A broker that first closes the dashboards whose login has ended, wherever it was
+    ended, so not one more notification reaches them."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def publish(self, notification):
+        """Close ended logins' dashboards, then push as the inner broker does."""
+        if live_sessions and has_app_context():
+            close_ended_sessions(get_db())
+        self.inner.publish(notification)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
 
 
 def disconnect_sessions(session_ids):

@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 from bench._server import DSL_EMAIL, DSL_PASSWORD, running_server
 from kiosk import create_app
 from kiosk.db import get_db, writing
-from kiosk.safeguarding.reports import parse_submission, store_report
+from kiosk.safeguarding.reports import Sender, parse_submission, store_report
 from kiosk.services import services
 from test_accessibility import axe_violations, describe
 
@@ -98,7 +98,7 @@ def store_on_the_server(server, count, answers, kiosk_name, monkeypatch):
             for _ in range(count):
                 submission = parse_submission({"client_id": str(uuid.uuid4()),
                                                "answers": answers}, svc.content)
-                store_report(db, svc.content, submission, now, svc.school, kiosk=kiosk)
+                store_report(db, svc.reporting, submission, now, Sender(kiosk=kiosk))
 
 
 # --- an idle-expired dashboard still alerts ------------------------------------------

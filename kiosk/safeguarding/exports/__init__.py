@@ -1,6 +1,6 @@
 """Exports: a case chronology (printable page and PDF) and anonymous counts for governors."""
-from .counts import CountRow, counts, counts_csv
+from .counts import CountRow, chart, counts, counts_csv, published
 from .pdf import chronology_pdf
 from .present import present
 
-__all__ = ["CountRow", "chronology_pdf", "counts", "counts_csv", "present"]
+__all__ = ["CountRow", "chart", "chronology_pdf", "counts", "counts_csv", "present", "published"]

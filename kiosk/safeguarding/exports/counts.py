@@ -14,13 +14,16 @@ MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # A cell starting with one of these is a formula to a spreadsheet; labels are editable content.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 URGENCY_ORDER = {"urgent": 0, "same-day": 1}
+SMALL = 5  # counts below this are hidden: with so few, a governor could guess who
+FEWER = "fewer than 5"
+WITHHELD = "withheld"  # a total that would give away a hidden count by subtraction
 
 
 class CountRow(NamedTuple):
     month: str
     category: str
     urgency: str
-    reports: int
+    reports: int  # or, once published, FEWER or WITHHELD
 
 
 def counts(db, start=None, end=None, tz="Europe/London"):
@@ -41,12 +44,37 @@ def counts(db, start=None, end=None, tz="Europe/London"):
     return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
 
 
+def published(rows):
+    """The rows as governors may see them: small numbers hidden, and totals that would
+    give them away withheld.
+
+    A count of 1 to 4 could point to a child, so it reads "fewer than 5" (primary
+    suppression). Each month and urgency's "All reports" total is at most the sum of
+    its categories (equal when no report has two), so a total shown beside one hidden
+    category would give that category away by subtraction: when any category of a
+    group is hidden, its total is withheld too (secondary suppression). No other total
+    is published, here or on the exports page's chart."""
+    hidden_groups = {(row.month, row.urgency) for row in rows
+                     if row.category != ALL and row.reports < SMALL}
+    shown = []
+    for row in rows:
+        if row.reports < SMALL:
+            value = FEWER
+        elif row.category == ALL and (row.month, row.urgency) in hidden_groups:
+            value = WITHHELD
+        else:
+            value = row.reports
+        shown.append(row._replace(reports=value))
+    return shown
+
+
 def counts_csv(rows):
-    """The rows as CSV text with a header, safe to open in a spreadsheet."""
+    """The rows as CSV text with a header, safe to open in a spreadsheet; small numbers
+    hidden (published)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CountRow._fields)
-    for row in rows:
+    for row in published(rows):
         writer.writerow([_cell(value) for value in row])
     return out.getvalue()
 
@@ -115,3 +143,37 @@ def _order(row):
     rank = 0 if row.category == ALL else 2 if row.category == NOT_SAID else 1
     return (row.month, rank, row.category.casefold(), URGENCY_ORDER.get(row.urgency, 9),
             row.urgency)
+
+
+CHART_HEIGHT = 160  # the bars' drawing area, in the chart's own units
+CHART_URGENCIES = ("urgent", "same-day")
+
+
+def chart(rows, months=12):
+    """The exports page's chart: each of the last `months` months' "All reports" per
+    urgency, from the published rows only (so it shows nothing the CSV hides), with the
+    geometry worked out here and drawn as inline SVG (nothing from outside the server)."""
+    shown = {(row.month, row.urgency): row.reports for row in published(rows)
+             if row.category == ALL}
+    chosen = sorted({month for month, _ in shown})[-months:]
+    numbers = [value for value in shown.values() if isinstance(value, int)]
+    top = max(numbers, default=SMALL)
+    bars = []
+    for slot, month in enumerate(chosen):
+        for offset, urgency in enumerate(CHART_URGENCIES):
+            value = shown.get((month, urgency), 0)
+            bars.append(_bar(slot * 3 + offset, month, urgency, value, top))
+    return {"months": [{"month": m, "x": i * 3 * 20 + 20} for i, m in enumerate(chosen)],
+            "bars": bars, "width": max(1, len(chosen)) * 60, "height": CHART_HEIGHT + 40,
+            "base": CHART_HEIGHT}
+
+
+def _bar(slot, month, urgency, value, top):
+    """One bar: its place, height and label; a hidden count is drawn as a low hatched bar."""
+    hidden = not isinstance(value, int)
+    height = CHART_HEIGHT * 0.08 if hidden else CHART_HEIGHT * value / top
+    label = value if hidden else str(value)
+    return {"x": slot * 20, "y": CHART_HEIGHT - height, "height": height, "month": month,
+            "urgency": urgency, "hidden": hidden,
+            "label": "<5" if value == FEWER else "withheld" if value == WITHHELD else label,
+            "title": f"{month}, {urgency}: {label}"}

@@ -1,0 +1,58 @@
+"""Security headers on every answer, no-store for anything that may hold report content,
+and a session cookie marked Secure whenever the request came over HTTPS.
+
+The pages need nothing from outside the server, so the policy allows only this origin
+and no inline script at all; the microphone is allowed only on the kiosk page.
+"""
+from flask import request
+from flask.sessions import SecureCookieSessionInterface
+
+# blob: for media: the kiosk plays back the pupil's recognised answer from memory.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+NO_FEATURES = "camera=(), geolocation=(), payment=(), usb=(), microphone=()"
+MICROPHONE_PAGES = ("pupil.kiosk",)  # the journey's Speak button
+# What may be kept by a browser or proxy: code, styles, symbols, speech, the CA
+# certificate. Everything else may carry report content or a login, so it is no-store.
+CACHEABLE = ("static", "pupil.static", "staff.static", "pupil.symbol", "pupil.audio",
+             "tls.ca_certificate")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def permissions_policy(endpoint):
+    """The features this page may use: the microphone on the kiosk page only."""
+    if endpoint in MICROPHONE_PAGES:
+        return NO_FEATURES.replace("microphone=()", "microphone=(self)")
+    return NO_FEATURES
+
+
+def add_headers(response):
+    """Set the security headers, and no-store on anything not plainly cacheable."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers["Permissions-Policy"] = permissions_policy(request.endpoint)
+    if request.endpoint not in CACHEABLE:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app):
+        """Secure when configured, or when this request was made over HTTPS."""
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app):
+    app.session_interface = SessionInterface()
+    app.after_request(add_headers)
