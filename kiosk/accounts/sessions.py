@@ -59,7 +59,7 @@ TOO_OLD = "too long since login"
 
 def is_too_old(session, now, longest_hours):
     """Whether the login is older than the longest a session may last."""
-    return now - datetime.fromisoformat(session["created_at"]) > timedelta(hours=longest_hours)
+    return now - datetime.fromisoformat(session["created_at"]) >= timedelta(hours=longest_hours)
 
 
 def is_idle(session, now, idle_minutes):
