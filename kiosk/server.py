@@ -19,6 +19,10 @@ from gunicorn.app.base import BaseApplication
 
 DEFAULT_THREADS = 100
 GRACEFUL_SECONDS = 5  # open dashboards reconnect by themselves; a stop need not wait long
+# Idle keep-alive connections wait in the worker's poller, not in a thread, so they are
+# cheap. gunicorn's own 2 s closes them under kiosks between taps, and a request sent as
+# the server closes its connection is reset; nginx keeps them 75 s.
+KEEPALIVE_SECONDS = 75
 # No query strings: enrolment codes and alert-screen tokens travel in them.
 ACCESS_FORMAT = ('client=%(h)s method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)s '
                  'ms=%(M)s')
@@ -111,6 +115,7 @@ def options(host, port, threads=DEFAULT_THREADS, certfile=None, keyfile=None, on
         "worker_class": "gthread",
         "threads": threads,
         "graceful_timeout": GRACEFUL_SECONDS,
+        "keepalive": KEEPALIVE_SECONDS,
         "accesslog": "-",
         "errorlog": "-",
         "access_log_format": ACCESS_FORMAT,

@@ -55,10 +55,9 @@ def failed(db, scope, key, rule, now):
     return failures
 
 
-def clear(db, scope, key_like):
-    """Forget the failures of every key in scope matching the SQL LIKE pattern."""
-    db.execute("DELETE FROM login_throttle WHERE scope = ? AND key LIKE ? ESCAPE '\\'",
-               [scope, key_like])
+def forget(db, scope, key):
+    """Forget one key's failures (a success from it)."""
+    db.execute("DELETE FROM login_throttle WHERE scope = ? AND key = ?", [scope, key])
 
 
 def like_prefix(text):

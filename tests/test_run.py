@@ -153,6 +153,16 @@ def test_bin_kiosk_runs_a_command_from_any_folder_with_nothing_activated(install
     assert "No kiosks yet" in result.stdout
 
 
+def test_bin_kiosk_in_a_folder_with_another_kiosk_package_uses_its_own(installed, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "kiosk").mkdir(parents=True)
+    (elsewhere / "kiosk" / "__init__.py").write_text("raise SystemExit('the wrong kiosk')\n")
+    result = kiosk_command(installed, "list-kiosks", cwd=elsewhere,
+                           instance=tmp_path / "instance")
+    assert result.returncode == 0, result.stderr
+    assert "No kiosks yet" in result.stdout
+
+
 def test_bin_kiosk_through_a_symlink_finds_its_checkout(installed, tmp_path):
     link = tmp_path / "worry-kiosk"
     os.symlink(installed / "bin" / "kiosk", link)

@@ -10,7 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from helpers import DSL_EMAIL, a_report, csrf_from, enrol_device, log_in, rows
+from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, csrf_from,
+                     enrol_device, log_in, rows)
 from kiosk.accounts.users import get_user
 from kiosk.db import get_db
 from kiosk.devices import kiosks
@@ -67,10 +68,14 @@ def test_a_revoked_kiosk_is_no_longer_a_kiosk(app, dsl, runner):
 def test_the_session_cookie_is_secure_under_https(app, dsl):
     plain = app.test_client()
     assert "Secure" not in log_in(plain).headers["Set-Cookie"]
-    secure = app.test_client()
-    secure.environ_base["wsgi.url_scheme"] = "https"
-    response = log_in(secure)
-    assert response.status_code == 302
+    secure, https = app.test_client(), "https://localhost/"
+    token = csrf_from(secure.get("/staff/login", base_url=https))
+    secure.post("/staff/login", base_url=https, data={
+        "email": DSL_EMAIL, "password": DSL_PASSWORD, "csrf_token": token})
+    form = secure.get("/staff/login/code", base_url=https)
+    response = secure.post("/staff/login/code", base_url=https, data={
+        "code": authenticator_code(app, DSL_EMAIL), "csrf_token": csrf_from(form)})
+    assert response.status_code == 302 and response.location.endswith("/staff/")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

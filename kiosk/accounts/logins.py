@@ -93,7 +93,7 @@ def count_failure(db, user, now, limits, source=""):
 
 def succeeded(db, user, source, now):
     """A whole login worked: forget this address's failures and remember the address."""
-    throttle.clear(db, PAIR, throttle.like_prefix(_keys(user["email"], source)[0]))
+    throttle.forget(db, PAIR, _keys(user["email"], source)[0])
     db["users"].update(user["id"], {"failed_logins": 0})
     db.execute("INSERT INTO login_places (user_id, ip, last_ok) VALUES (?, ?, ?) "
                "ON CONFLICT (user_id, ip) DO UPDATE SET last_ok = excluded.last_ok",

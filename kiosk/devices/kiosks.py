@@ -200,7 +200,7 @@ def enrol(db, code, now, ip="", rule=None):
         checked_code(db, code, now, ip, rule)
     with writing(db):
         kiosk = kiosk_for_code(db, code, now)
-        throttle.clear(db, ENROL_SCOPE, throttle.like_prefix(ip).removesuffix("%"))
+        throttle.forget(db, ENROL_SCOPE, ip)
         db["kiosks"].update(kiosk["id"], {
             "token_hash": _sha256(token), "enrolled_at": now.isoformat(), "enrol_expires": "",
             "pin_failures": 0, "pin_locked_until": ""})

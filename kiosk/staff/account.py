@@ -34,6 +34,11 @@ def change_password(user):
     """Needs the current password; afterwards every session, this one too, must log in again."""
     new = request.form.get("new_password", "")
     db = get_db()
+    wait = logins.wait_seconds(db, user["email"], user, request.remote_addr or "", now(),
+                               limits())
+    if wait:  # guesses at the current password are slowed as at the login page
+        flash(logins.wait_message(wait))
+        return redirect(url_for("staff.account")), 303
     if users.password_matches(db, user["email"], request.form.get("password")) is None:
         # Someone at an unlocked screen must not get unlimited guesses at the password.
         with writing(db):
