@@ -214,6 +214,16 @@ def start_process(instance_path, port, log_path):
             cwd=ROOT, env=instance_env(instance_path), stdout=log, stderr=subprocess.STDOUT)
 
 
+def serving_pid(pid):
+    """The process that serves requests: gunicorn's worker under run.py's master (where the
+    app's CPU time and memory are), else `pid` itself."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return pid
+    return int(children[0]) if children else pid
+
+
 def stop(process):
     """End a server process politely, and for certain if it does not go."""
     process.terminate()

@@ -31,7 +31,8 @@ from pathlib import Path
 import requests
 import socketio
 
-from _server import ROOT, cookie_header, free_port, login, running_server, stop, wait_ready
+from _server import (ROOT, cookie_header, free_port, login, running_server, serving_pid,
+                     stop, wait_ready)
 
 sys.path.insert(0, str(ROOT))  # run as bench/kiosks_at_once.py: enrolment uses the kiosk package
 
@@ -250,7 +251,7 @@ def kiosk_target():
                          Path(server.instance_path) / "kiosk.sqlite3", kiosks, dashboards,
                          lambda kiosk, client_id: {"client_id": client_id,
                                                    "answers": ANSWERS},
-                         server.process.pid)
+                         serving_pid(server.process.pid))
         finally:
             run_threads([dashboard.close for dashboard in dashboards])  # ~3 s each alone
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import socketio
 
-from _server import ROOT, cookie_header, running_server
+from _server import ROOT, cookie_header, running_server, serving_pid
 
 # Run as bench/voice.py: make the kiosk package and the test speech maker importable.
 sys.path.insert(0, str(ROOT))
@@ -240,7 +240,7 @@ def server_pid(base_url):
         except (OSError, ValueError, IndexError):
             continue  # the process ended while we looked
         if parent == os.getpid() and b"run.py" in command and port in command:
-            return int(entry.name)
+            return serving_pid(int(entry.name))  # gunicorn's worker, which loads the engine
     raise RuntimeError(f"no server process found for {base_url}")
 
 

@@ -4,6 +4,8 @@ and a session cookie marked Secure whenever the request came over HTTPS.
 The pages need nothing from outside the server, so the policy allows only this origin
 and no inline script at all; the microphone is allowed only on the kiosk page.
 """
+import re
+
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
@@ -18,8 +20,8 @@ MICROPHONE_PAGES = ("pupil.kiosk",)  # the journey's Speak button
 CACHEABLE = ("static", "pupil.static", "staff.static", "pupil.symbol", "pupil.audio",
              "tls.ca_certificate")
 
+SAFE_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
@@ -34,10 +36,20 @@ def permissions_policy(endpoint):
     return NO_FEATURES
 
 
+def content_security_policy(host):
+    """The policy, with this server's own WebSocket address added to connect-src: not
+    every browser counts ws:// to the page's own host as 'self' (the kiosk's speech
+    input uses a WebSocket only)."""
+    if not SAFE_HOST.match(host or ""):
+        return CSP
+    return CSP.replace("connect-src 'self'", f"connect-src 'self' ws://{host} wss://{host}")
+
+
 def add_headers(response):
     """Set the security headers, and no-store on anything not plainly cacheable."""
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
+    response.headers["Content-Security-Policy"] = content_security_policy(request.host)
     response.headers["Permissions-Policy"] = permissions_policy(request.endpoint)
     if request.endpoint not in CACHEABLE:
         response.headers["Cache-Control"] = "no-store"

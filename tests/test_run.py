@@ -211,3 +211,31 @@ def test_install_refuses_an_instance_folder_inside_the_code(runner):
     message = "inside the code folder" if os.geteuid() == 0 else "run it as root"
     assert message in result.output
     assert not Path("/etc/systemd/system/worry-kiosk.service").exists() or os.geteuid() != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="service install runs as root")
+def test_install_writes_the_unit_and_points_bin_kiosk_at_the_service(runner, installed,
+                                                                      tmp_path, monkeypatch):
+    """As root, with the unit folder, the code folder and systemctl standing in (a test
+    must not install a service on the machine running it): the account is root, which
+    exists, so no user is made."""
+    from kiosk.cli import service
+    units = tmp_path / "systemd"
+    units.mkdir()
+    monkeypatch.setattr(service, "UNIT_FOLDER", str(units))
+    monkeypatch.setattr(service, "PROJECT_ROOT", installed)
+    monkeypatch.setattr(service, "ENV_FILE", installed / ".service.env")
+    monkeypatch.setattr(service.shutil, "which", lambda name: None)  # no systemctl
+    instance = tmp_path / "var-lib" / "worry-kiosk"
+    result = runner.invoke(args=["service", "install", "--user", "root", "--instance",
+                                 str(instance), "--host", "127.0.0.1"])
+    assert result.exit_code == 0, result.output
+    unit = (units / "worry-kiosk.service").read_text()
+    assert f"ExecStart={installed}/bin/kiosk run --host 127.0.0.1 --port 5000\n" in unit
+    assert f"ReadWritePaths={instance}\n" in unit
+    assert instance.is_dir() and oct(instance.stat().st_mode & 0o777) == "0o750"
+    assert "systemctl is not here" in result.output
+    # bin/kiosk now works on the service's instance folder.
+    listed = kiosk_command(installed, "list-kiosks")
+    assert listed.returncode == 0, listed.stderr
+    assert (instance / "kiosk.sqlite3").exists()

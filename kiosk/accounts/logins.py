@@ -50,8 +50,7 @@ def wait_message(seconds):
     else:
         amount = max(1, math.ceil(seconds))
         unit = f"second{'s' if amount != 1 else ''}"
-    return (f"Too many failed attempts for this account. Wait {amount} {unit}, then try "
-            "again. Your usual computer is not affected.")
+    return f"Too many failed attempts for this account. Wait {amount} {unit}, then try again."
 
 
 def is_familiar(db, user, source, now):

@@ -21,10 +21,11 @@ UNIT_FOLDER = "/etc/systemd/system"
 ENV_FILE = PROJECT_ROOT / ".service.env"  # read by bin/kiosk: the same folder and user
 
 
-def unit_text(*, name, user, instance, run_arguments, root=PROJECT_ROOT):
+def unit_text(*, name, user, instance, run_arguments, root=None):
     """The systemd unit: the server as `user` on `instance`, restarted when it fails."""
     command = " ".join(shlex.quote(part) for part in
-                       [str(Path(root) / "bin" / "kiosk"), "run", *run_arguments])
+                       [str(Path(root or PROJECT_ROOT) / "bin" / "kiosk"), "run",
+                        *run_arguments])
     return f"""\
 # Written by bin/kiosk service install. Logs: journalctl -u {name}
 [Unit]
@@ -146,7 +147,8 @@ def install_command(name, user, instance, host, port, https, tls_name, copy_inst
     _make_instance(instance, user, PROJECT_ROOT / "instance" if copy_instance else None)
     unit_path = Path(UNIT_FOLDER) / f"{name}.service"
     unit_path.write_text(unit_text(name=name, user=user, instance=instance,
-                                   run_arguments=_run_arguments(host, port, https, tls_name)))
+                                   run_arguments=_run_arguments(host, port, https, tls_name),
+                                   root=PROJECT_ROOT))
     ENV_FILE.write_text(f"KIOSK_INSTANCE_PATH={shlex.quote(instance)}\n"
                         f"KIOSK_SERVICE_USER={shlex.quote(user)}\n")
     click.echo(f"{'Made' if made else 'Using'} the user {user}; instance folder {instance}; "

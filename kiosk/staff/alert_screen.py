@@ -41,7 +41,7 @@ def keep_alerting(response, db, user, session_id):
     token = screens.issue(db, user["id"], session_id, now())
     response.set_cookie(screens.COOKIE, token, max_age=_days() * 86400, path="/",
                         httponly=True, samesite="Strict",
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+                        secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
     return response
 
 
