@@ -36,16 +36,6 @@ class PocketSphinxEngine:
     # fwdflat off: its second pass took about 100 ms at the end of an utterance and
     # made free speech no better (bench/voice.py measures both).
     decoder_options = {"fwdflat": False}
-    # The second opinion on a page of tiles (see sounds_like): the same audio decoded as
-    # free phones. A grammar forces any speech onto its nearest phrase, so speech that
-    # is not on the page comes out as a tile; its free phones then differ from the
-    # phrase's own. Set on espeak-ng speech, en-us and en-gb, 12 sentences not on the
-    # page on each of 9 pages: taken for a tile on the safety page 17 of 24 without it,
-    # 0 of 24 with it; on other pages 104 of 192 without, 13 of 192 with; the page's own
-    # phrases 79 of 82 without, 72 of 82 with.
-    max_phone_distance = 1.0  # edits per phone of the phrase, free phones to phrase
-    max_score_gap = 3.0  # how much better per frame free phones may explain the audio
-    phone_options = {"fwdflat": False, "lm": None, "dict": None, "backtrace": False}
 
     def __init__(self, max_decoders=4):
         self.model = f"en-us, built in (pocketsphinx {metadata.version('pocketsphinx')})"
@@ -77,10 +67,10 @@ class PocketSphinxEngine:
             # short word after a long phrase fail to match at all.
             slot.decoder.set_cmn(slot.cmn)
             slot.decoder.start_utt()
-            return _SphinxRecogniser(self, slot, second_opinion=bool(phrases))
         except Exception:
             self._release(slot)
             raise
+        return _SphinxRecogniser(self, slot)
 
     def _take(self):
         try:
@@ -92,44 +82,15 @@ class PocketSphinxEngine:
                 raise VoiceUnavailable("every recogniser is busy")
             self._made += 1
         try:
-            return _Slot(*self._decoders())
+            from pocketsphinx import Config, Decoder
+            return _Slot(Decoder(Config(loglevel="FATAL", **self.decoder_options)))
         except Exception:
             with self._lock:
                 self._made -= 1
             raise
 
-    def _decoders(self):
-        """A decoder for words (grammars and free speech) and one for free phones
-        (about 95 MB and 6 MB: the phones need only the acoustic model)."""
-        import os
-        from pocketsphinx import Config, Decoder, get_model_path
-        words = Decoder(Config(loglevel="FATAL", **self.decoder_options))
-        loop = os.path.join(get_model_path(), "en-us", "en-us-phone.lm.bin")
-        phones = Decoder(Config(loglevel="FATAL", allphone=loop, **self.phone_options))
-        return words, phones
-
     def _release(self, slot):
         self._idle.put(slot)
-
-    def sounds_like(self, words, hyp, phones):
-        """Whether the phrase the grammar chose is what was said, judged by free phones.
-
-        Two measures, both per unit so long and short phrases compare: the edit distance
-        from the free phones (silence and noise left out) to the phrase's dictionary
-        phones, per phrase phone; and how much better the free phones scored the audio
-        than the phrase did, per frame. Either over its limit: not the phrase."""
-        said = [unit for word in hyp.hypstr.split()
-                for unit in (words.lookup_word(word) or "").split()]
-        loop = phones.hyp()
-        heard = [unit for unit in (loop.hypstr if loop else "").split()
-                 if unit != "SIL" and not unit.startswith("+")]
-        if not said:
-            return False
-        distance = _edits(said, heard) / len(said)
-        logmath = words.get_logmath()
-        frames = max(words.n_frames(), 1)
-        gap = (logmath.log(loop.score) - logmath.log(hyp.score)) / frames if loop else 0.0
-        return distance <= self.max_phone_distance and gap <= self.max_score_gap
 
     @staticmethod
     def _grammar(slot, phrases):
@@ -147,40 +108,22 @@ class PocketSphinxEngine:
         return name
 
 
-def _edits(a, b):
-    """Levenshtein distance between two sequences."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        diagonal, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y))
-    return row[-1]
-
-
 class _Slot:
-    """A pooled pair of decoders (words, free phones) and the grammar searches already
-    added to the words decoder."""
+    """A pooled decoder and the grammar searches already added to it."""
 
-    def __init__(self, decoder, phones):
-        self.decoder, self.phones = decoder, phones
+    def __init__(self, decoder):
+        self.decoder = decoder
         self.grammars = set()
         self.cmn = decoder.get_cmn(False)
-        self.phones_cmn = phones.get_cmn(False)
 
 
 class _SphinxRecogniser:
-    def __init__(self, engine, slot, second_opinion):
+    def __init__(self, engine, slot):
         self._engine, self._slot = engine, slot
         self._decoder = slot.decoder
-        self._phones = slot.phones if second_opinion else None
-        if self._phones is not None:
-            self._phones.set_cmn(slot.phones_cmn)
-            self._phones.start_utt()
 
     def accept(self, pcm):
         self._decoder.process_raw(pcm, False, False)
-        if self._phones is not None:
-            self._phones.process_raw(pcm, False, False)
 
     def partial(self):
         hyp = self._decoder.hyp()
@@ -189,25 +132,17 @@ class _SphinxRecogniser:
     def finish(self):
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
-        if not hyp or not hyp.hypstr:
-            return Heard("", 0.0)
-        if self._phones is not None:
-            self._phones.end_utt()
-            if not self._engine.sounds_like(self._decoder, hyp, self._phones):
-                return Heard("", 0.0)  # not what the page offers: the pupil is asked again
-        return Heard(hyp.hypstr, float(hyp.prob))
+        return Heard(hyp.hypstr, float(hyp.prob)) if hyp else Heard("", 0.0)
 
     def close(self):
-        """Give the decoders back, ending any utterance left open by a broken stream."""
+        """Give the decoder back, ending any utterance left open by a broken stream."""
         decoder, self._decoder = self._decoder, None
         if decoder is None:
             return
-        for open_decoder in (decoder, self._phones):
-            try:
-                if open_decoder is not None:
-                    open_decoder.end_utt()
-            except Exception:  # already ended: nothing to undo
-                pass
+        try:
+            decoder.end_utt()
+        except Exception:  # already ended: nothing to undo
+            pass
         self._engine._release(self._slot)
 
 
