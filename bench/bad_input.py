@@ -1,5 +1,5 @@
 """A long run of bad input against a real server: deep JSON (10,000-30,000 levels), broken
-and oversized bodies, to every route that takes JSON; prints the answers it got and the
+and oversized bodies, to every route that takes JSON and to the live channel; prints the answers it got and the
 server's memory (RSS) before and after. Every answer should be a plain 4xx, and memory
 flat: before issue 16 deep JSON answered 500 with a traceback and RSS grew 164 -> 499 MB.
 """
@@ -72,6 +72,23 @@ def run(server, count):
     return answers
 
 
+def socket_run(server, count):
+    """Deep packets on the live channel (Socket.IO over long-polling), as a kiosk; returns
+    the answers seen to each post."""
+    kiosk, answers = server.kiosk_session(), collections.Counter()
+    base = server.base_url + "/socket.io/?EIO=4&transport=polling"
+    sid = kiosk.get(base, timeout=10).text.split('"sid":"', 1)[1].split('"', 1)[0]
+    url = f"{base}&sid={sid}"
+    kiosk.post(url, data="40/voice,", timeout=10)
+    kiosk.get(url, timeout=10)  # the namespace's connect answer
+    for n in range(count):
+        depth = DEEP[n % len(DEEP)]
+        reply = kiosk.post(url, data='42/voice,["start",' + "[" * depth + "]" * depth + "]",
+                           timeout=30)
+        answers[("socket.io /voice", reply.status_code, "Traceback" in reply.text)] += 1
+    return answers
+
+
 def main():
     """Start a server, warm it with one good report, then run the bad input."""
     args = parse_args()
@@ -82,17 +99,18 @@ def main():
             "client_id": "warm-up", "answers": {"safe": ["yes"], "what": ["unkind"]}})
         before = rss_mb(pid)
         started = time.perf_counter()
-        answers = run(server, args.requests)
+        answers = run(server, args.requests) + socket_run(server, args.requests // 10)
         seconds = time.perf_counter() - started
         after = rss_mb(pid)
         alive = requests.get(server.base_url + "/kiosk", timeout=10).status_code
+        tracebacks = open(server.log_path).read().count("Traceback")
     print(f"{args.requests} bad requests in {seconds:.1f} s "
           f"({args.requests / seconds:.0f} a second), server pid {pid}")
     for (route, status, traceback), n in sorted(answers.items()):
         print(f"  {route}: {status}{' with a traceback' if traceback else ''}: {n}")
     print(f"RSS before {before:.0f} MB, after {after:.0f} MB ({after - before:+.0f} MB); "
-          f"server still answering: {alive}")
-    failed = any(status >= 500 or traceback for _, status, traceback in answers)
+          f"server still answering: {alive}; tracebacks in its log: {tracebacks}")
+    failed = tracebacks or any(status >= 500 or traceback for _, status, traceback in answers)
     raise SystemExit(1 if failed or after - before > 50 else 0)
 
 

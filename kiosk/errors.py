@@ -3,6 +3,7 @@ bodies bounded before they are parsed, so bad input gets a plain 400, never a tr
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from . import jsonlimits
 from .services import services
 
 PLAIN = {
@@ -42,34 +43,9 @@ def handle_http_error(exc):
     return _respond(exc.code, exc.description if custom else PLAIN.get(exc.code, exc.name))
 
 
-MAX_JSON_DEPTH = 32  # a report is 3 deep; Python's parser recurses once per level
+MAX_JSON_DEPTH = jsonlimits.MAX_DEPTH
 TOO_DEEP = "That request is nested too deeply to be read."
-
-
-def json_depth(data, limit):
-    """How deeply brackets nest in a JSON text (outside strings), stopping past `limit`."""
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return 0  # cannot be deeper than the brackets it has: the usual, quick case
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # closing quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                break
-        elif byte in (0x5D, 0x7D):  # ] }
-            depth -= 1
-    return deepest
+json_depth = jsonlimits.depth
 
 
 def bound_json():

@@ -4,10 +4,13 @@ import hashlib
 import socketio as python_socketio
 from flask_socketio import SocketIO
 
+from .jsonlimits import SocketJSON
+
 # Threading mode: speech work blocks, and a school server has few clients.
 # async_handlers off: one client's events run in the order they arrive, which a
 # stream of audio chunks needs.
-socketio = SocketIO(async_mode="threading", async_handlers=False)
+# json: packets nested past any real event's depth are dropped before they are parsed.
+socketio = SocketIO(async_mode="threading", async_handlers=False, json=SocketJSON)
 
 
 def queue_channel(config):

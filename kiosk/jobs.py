@@ -15,10 +15,11 @@ import os
 import threading
 from pathlib import Path
 
-from . import audit, backup, doctor, presence
+from . import audit, backup, doctor
 from .db import writing
 from .safeguarding import checkpoint_mail, escalation, outbox
 from .staff import live as staff_events
+from .staff import presence
 from .ticker import Ticker
 
 SERVING_LOCK = "server.lock"  # held shared by every serving process

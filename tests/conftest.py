@@ -1,6 +1,5 @@
 """Fixtures: a fresh app on a real SQLite file in a temporary instance folder per test."""
 import shutil
-from datetime import datetime, timezone
 
 import pytest
 
@@ -10,7 +9,7 @@ from kiosk.extensions import socketio
 from kiosk.content.symbols import Symbols
 from kiosk.accounts.users import create_user
 
-from helpers import DSL_EMAIL, DSL_PASSWORD, kiosk_device, log_in
+from helpers import DSL_EMAIL, DSL_PASSWORD, SCHOOL_MORNING, Clock, kiosk_device, log_in
 from smtp_inbox import running_inbox
 
 # The longest files (minutes of real speech recognition, many browser pages) start
@@ -26,18 +25,6 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
-# Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
-SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
-
-
-class Clock:
-    """A clock tests can set; the app reads the time only through it."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

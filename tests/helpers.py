@@ -1,8 +1,21 @@
 """Helpers the tests share: a report as the kiosk sends it, logging staff in."""
 import sqlite3
 import uuid
+from datetime import datetime, timezone
 
 DSL_EMAIL, DSL_PASSWORD = "dsl@school.example", "a long test password"
+# Wednesday 18 November 2026, 10:30 in London (GMT): a school day before the cut-off.
+SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
+
+
+class Clock:
+    """A clock tests can set; the app reads the time only through it."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
 
 
 def csrf_from(response):

@@ -9,8 +9,13 @@ FACES = ("kiosk.pupil", "kiosk.staff", "kiosk.cli")
 DOMAINS = ("kiosk.content", "kiosk.safeguarding", "kiosk.accounts", "kiosk.devices",
            "kiosk.speech", "kiosk.voice")
 # The platform at the root: it knows no domain and no face.
-PLATFORM = ("kiosk.audit", "kiosk.csrf", "kiosk.db", "kiosk.extensions", "kiosk.mailer",
-            "kiosk.ticker", "kiosk.tls", "kiosk.notify")
+PLATFORM = ("kiosk.addresses", "kiosk.audit", "kiosk.backup", "kiosk.csrf", "kiosk.db",
+            "kiosk.defaults", "kiosk.extensions", "kiosk.headers", "kiosk.jsonlimits",
+            "kiosk.mailer", "kiosk.notify", "kiosk.server", "kiosk.throttle", "kiosk.ticker",
+            "kiosk.tls")
+# What puts the parts together (the app, its loaded services, its background jobs): these
+# may import anything. The doctor checks the whole chain, so it reads every part.
+ASSEMBLY = ("kiosk", "kiosk.services", "kiosk.jobs", "kiosk.errors", "kiosk.doctor")
 
 
 def _name(path):
@@ -59,6 +64,14 @@ def test_the_platform_imports_no_domain():
     wrong = [(m, i) for m, imports in _graph().items() for i in imports
              if _within(m, PLATFORM) and _within(i, DOMAINS)]
     assert wrong == []
+
+
+def test_every_module_at_the_root_is_platform_or_assembly():
+    """A new module at the root must say which it is, so the rules above cover it."""
+    root = sorted(_name(p) for p in PACKAGE.iterdir()
+                  if p.suffix == ".py" or (p / "__init__.py").exists())
+    known = PLATFORM + ASSEMBLY + FACES + DOMAINS
+    assert [m for m in root if m not in known] == []
 
 
 def test_there_are_no_import_circles():

@@ -8,11 +8,10 @@ import re
 import requests
 
 from bench._server import running_server
-from helpers import csrf_from, rows
+from helpers import SCHOOL_MORNING, Clock, csrf_from, rows
 from kiosk import create_app
 from kiosk.db import connect
 
-from conftest import SCHOOL_MORNING, Clock
 
 PROXY, PUPIL_PHONE = "127.0.0.1", "10.1.2.3"
 FORWARDED = {"X-Forwarded-For": PUPIL_PHONE, "X-Forwarded-Proto": "https"}

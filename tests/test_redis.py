@@ -5,7 +5,7 @@ import pytest
 
 from bench._redis import available, running_redis
 from helpers import log_in
-from kiosk import presence
+from kiosk.staff import presence
 from kiosk.accounts.users import create_user
 from kiosk.extensions import queue_channel, socketio
 

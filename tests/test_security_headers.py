@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from helpers import a_report
 from kiosk import PROJECT_ROOT
 from kiosk.db import get_db
-from kiosk.headers import CSP
+from kiosk.headers import CSP, content_security_policy
 from kiosk.safeguarding import pupils
 from kiosk.accounts.users import get_user
 
@@ -40,7 +40,8 @@ def every_route(app):
 
 def check_headers(endpoint, response):
     where = (endpoint, response.status_code)
-    assert response.headers["Content-Security-Policy"] == CSP, where
+    policy = content_security_policy("localhost")  # the test client's host
+    assert response.headers["Content-Security-Policy"] == policy, where
     for name, value in EXPECTED.items():
         assert response.headers[name] == value, (where, name)
     policy = response.headers["Permissions-Policy"]
@@ -70,10 +71,18 @@ def test_every_route_answers_with_the_security_headers(app, client, staff_client
 
 
 def test_the_policy_is_strict():
-    directives = dict(part.strip().split(" ", 1) for part in CSP.split(";"))
+    policy = content_security_policy("school-server:5000")
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
-    assert "unsafe" not in CSP and "http" not in CSP
+    # Only this server's own WebSocket, for the kiosk's speech input.
+    assert directives["connect-src"] == "'self' ws://school-server:5000 wss://school-server:5000"
+    assert "unsafe" not in policy and "http" not in policy
+
+
+def test_a_strange_host_header_gets_the_plain_policy():
+    assert content_security_policy("evil.example; script-src *") == CSP
 
 
 TEMPLATES = sorted((PROJECT_ROOT / "kiosk").rglob("*.html"))

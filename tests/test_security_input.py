@@ -62,3 +62,14 @@ def test_an_oversized_body_is_a_plain_413(client):
     response = client.post("/api/reports", data=b"[" * 100_000, content_type="application/json")
     assert response.status_code == 413
     assert response.get_json() == {"error": "That is too much to send at once."}
+
+
+def test_the_live_channel_drops_a_deep_packet_before_parsing_it(app):
+    """python-socketio decodes every packet with this json: a deep one becomes an event
+    no handler listens for (bench/bad_input.py sends them to a real server)."""
+    from kiosk.extensions import socketio
+    from kiosk.jsonlimits import TOO_DEEP_EVENT, SocketJSON
+    assert socketio.server.packet_class.json is SocketJSON
+    assert SocketJSON.loads('["start",' + "[" * 30_000 + "]" * 30_000 + "]") == [TOO_DEEP_EVENT]
+    assert SocketJSON.loads('["start", {"page": "what", "rate": 16000}]') == [
+        "start", {"page": "what", "rate": 16000}]

@@ -85,4 +85,6 @@ def test_a_kiosk_browser_cannot_hold_a_staff_login(browser, server):
     assert page.get_by_label("Password").count() == 0
     page.goto("/staff/login")
     assert page.get_by_text("staff pages cannot be used on it").is_visible()
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SHOTS, "staff-login-on-a-kiosk.png"))
     page.context.close()

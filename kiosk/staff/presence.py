@@ -11,10 +11,10 @@ import logging
 import os
 import socket
 
-from .accounts.users import READER_ROLES
-from .extensions import queue_channel
-from .staff import help as staff_help
-from .staff import rooms
+from ..accounts.users import READER_ROLES
+from ..extensions import queue_channel
+from . import help as staff_help
+from . import rooms
 
 INTERVAL_SECONDS = 2
 LAPSE_SECONDS = 3 * INTERVAL_SECONDS  # a stopped process's dashboards are forgotten after
