@@ -69,6 +69,12 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# A folder every server started here keeps its rendered speech in, when this names one.
+# Files are named by a hash of text, voice and rate and written whole, so servers can
+# share it: the tests set it so each phrase is rendered once a run, not once a server.
+SHARED_SPEECH_CACHE = "KIOSK_BENCH_SPEECH_CACHE"
+
+
 def instance_env(instance_path):
     """The environment that points the app at one instance folder."""
     return dict(os.environ, KIOSK_INSTANCE_PATH=str(instance_path))
@@ -181,6 +187,9 @@ def running_server(with_dsl=True, config=None):
 
     config: settings for the instance's config.py, as a school would write them."""
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
+        shared = os.environ.get(SHARED_SPEECH_CACHE)
+        if shared and "SPEECH_CACHE" not in (config or {}):
+            config = {**(config or {}), "SPEECH_CACHE": shared}
         if config:
             write_config(instance_path, config)
         authenticator = Authenticator()

@@ -1,4 +1,5 @@
 """Fixtures: a fresh app on a real SQLite file in a temporary instance folder per test."""
+import os
 import shutil
 
 import pytest
@@ -9,6 +10,7 @@ from kiosk.extensions import socketio
 from kiosk.content.symbols import Symbols
 from kiosk.accounts.users import create_user
 
+from bench._server import SHARED_SPEECH_CACHE
 from helpers import DSL_EMAIL, DSL_PASSWORD, SCHOOL_MORNING, Clock, kiosk_device, log_in
 from smtp_inbox import running_inbox
 
@@ -17,6 +19,18 @@ from smtp_inbox import running_inbox
 LONGEST_FIRST = ("test_voice_accuracy.py", "test_accessibility.py", "test_access.py",
                  "test_voice_journey.py", "test_dashboard_alerts.py", "test_load.py",
                  "test_vosk_real.py", "test_journey.py")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def speech_rendered_once(tmp_path_factory, worker_id):
+    """Test servers share one speech cache (bench/_server.py): each phrase is rendered
+    once a run, by whichever server needs it first, even across workers."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the run's folder, above each worker's own
+    os.environ[SHARED_SPEECH_CACHE] = str(root / "speech-cache")
+    yield
+    os.environ.pop(SHARED_SPEECH_CACHE, None)
 
 
 def pytest_collection_modifyitems(items):
