@@ -1,6 +1,5 @@
 """A pupil answers by voice in real Chromium, through a fake microphone fed from a WAV
 of espeak-ng speech (Chromium's --use-file-for-fake-audio-capture), and confirms it."""
-import re
 import sys
 from pathlib import Path
 
@@ -90,10 +89,9 @@ def test_a_pupil_tells_more_in_their_own_spoken_words(speaking_kiosk, dashboard)
     tap(kiosk, "Speak")
     dialog = kiosk.get_by_role("dialog")
     expect(dialog).to_contain_text("Did you say this?", timeout=20_000)
-    # pocketsphinx's free speech is rough (see bench/voice.py), and rougher when the
-    # machine is busy ("if i want to know gold"): what matters here is that the pupil
-    # sees and hears what was heard, and only a Yes keeps it. Accuracy has its own tests.
-    expect(kiosk.locator("#voice-said")).to_contain_text(re.compile(r"\b(want|home)\b"))
+    # pocketsphinx's free speech is rough (see bench/voice.py): what matters here is
+    # that the pupil sees and hears what was heard, and only a Yes keeps it.
+    expect(kiosk.locator("#voice-said")).to_contain_text("want to go")
     said = kiosk.locator("#voice-said").inner_text().strip("\u201c\u201d")
     dialog.get_by_role("button", name="Yes").click()
     expect(kiosk.get_by_label("Your words")).to_have_value(said)
