@@ -68,6 +68,7 @@ HOME = {"staff": "/staff/concerns", "it": "/staff/admin/users"}
 WATCHED = ("reports", "report_events", "users", "kiosks", "pupils", "notifications", "settings",
            "help_requests", "help_events", "outbox")
 ROLE_REFUSAL = "Your role does not allow this page."
+SEALING = "audit.sealed_up_to."  # settings keys: how far each table is sealed into the chain
 
 
 # -- expected access ------------------------------------------------------------------
@@ -153,6 +154,8 @@ EXPECTED = {
     ("staff.alert_screen", "GET"): staff_only(*READER_ROLES, staff="login", it="login"),
     ("staff.stop_alerts", "POST"): ANYONE,
     ("staff.audit_log", "GET"): staff_only("dsl", "head"),
+    ("staff.audit_checkpoints", "GET"): staff_only("dsl", "head"),
+    ("staff.audit_checkpoints_text", "GET"): staff_only("dsl", "head"),
     # Accounts: IT, the DSL and the head; IT only for staff and IT accounts.
     ("staff.admin_users", "GET"): ACCOUNT_ADMINS,
     ("staff.admin_create_user", "POST"): ACCOUNT_ADMINS,      # a staff account
@@ -382,6 +385,9 @@ CALLS = {
     ("staff.stop_alerts", "POST"): Call("/staff/alerts/stop",
                                         goes_to("/staff/login", codes=(303,))),
     ("staff.audit_log", "GET"): Call("/staff/audit", page()),
+    ("staff.audit_checkpoints", "GET"): Call("/staff/audit/checkpoints", page()),
+    ("staff.audit_checkpoints_text", "GET"): Call("/staff/audit/checkpoints.txt",
+                                                  served(200, "text/plain")),
     ("staff.admin_users", "GET"): Call("/staff/admin/users", page()),
     ("staff.admin_create_user", "POST"): Call(
         "/staff/admin/users", BACK_TO_USERS, prepare=numbered,
@@ -453,7 +459,10 @@ class World:
         return csrf_from(account if account.status_code == 200 else client.get("/staff/login"))
 
     def snapshot(self):
-        return self.run(lambda db: {t: list(db.query(f"SELECT * FROM {t} ORDER BY rowid"))
+        """The watched tables, less the audit's own bookmarks: an audited refusal seals
+        the records stored before it into the chain, which changes no record."""
+        return self.run(lambda db: {t: [r for r in db.query(f"SELECT * FROM {t} ORDER BY rowid")
+                                        if not str(r.get("key", "")).startswith(SEALING)]
                                     for t in WATCHED})
 
     def audit_mark(self):
