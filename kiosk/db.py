@@ -404,6 +404,34 @@ def _m016_audit_keyed(db):
         db["reports"].create_index(columns, if_not_exists=True)
 
 
+@migrations()
+def _m017_indexes_for_years(db):
+    # Years of closed cases must not slow the open ones (bench/many_reports.py). Partial
+    # indexes hold only what is open (tens of rows), so a query written with the same
+    # literal WHERE reads only those; the others cover a list or a count on their own.
+    for sql in (
+        # The dashboard's open list and its sign-off panel.
+        "CREATE INDEX reports_open ON reports (status, urgency, created_at) "
+        "WHERE status NOT IN ('closed', 'merged')",
+        # The escalation pass: reports nobody has acknowledged yet.
+        "CREATE INDEX reports_unacknowledged ON reports (due_at) WHERE status = 'new'",
+        # The Closed view, most recently finished first, paged; counted from it alone.
+        "CREATE INDEX reports_finished ON reports (COALESCE(closed_at, created_at), id, "
+        "status) WHERE status IN ('closed', 'merged')",
+        # Governors' counts: each month's reports in UTC, counted from the index alone
+        # (SQLite reads the table unless every column the query names is in it).
+        "CREATE INDEX reports_counted ON reports (datetime(created_at), urgency, "
+        "categories, merged_into, created_at) WHERE merged_into IS NULL",
+        # "Get an adult" still waiting (escalation pass) or answered lately (dashboard).
+        "CREATE INDEX help_requests_acknowledged ON help_requests (acknowledged_at)",
+        # A case's decisions, for the sign-off panel.
+        "CREATE INDEX report_events_kind ON report_events (report_id, kind)",
+        # The dashboard's email warnings: the last day's, not every email ever sent.
+        "CREATE INDEX notifications_kind_at ON notifications (kind, at)",
+    ):
+        db.execute(sql)
+
+
 def _adopt_earlier_record(db):
     """Databases made before the schema moved to sqlite-utils migrations kept their list
     in `_migrations`: carry it over once, so nothing is applied twice."""
@@ -422,6 +450,10 @@ def migrate(db):
     """Apply, in order and once each, the migrations this database lacks."""
     _adopt_earlier_record(db)
     migrations.apply(db)
+    # The planner's statistics, taken afresh at each start as the records grow: sampled
+    # (at most 1,000 rows an index), so a few milliseconds even with years of records.
+    db.execute("PRAGMA analysis_limit=1000")
+    db.execute("ANALYZE")
 
 
 @click.command("migrate")

@@ -4,7 +4,7 @@ import io
 import json
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,12 +35,10 @@ def counts(db, start=None, end=None, tz="Europe/London"):
     if first and last and first > last:
         raise ValueError(f"start {start} is after end {end}")
     tally = Counter()
-    for report in db.query(*_query(first, last)):
-        month = _local_month(report["created_at"], zone)
-        if (first and month < first) or (last and month > last):
-            continue
-        for category in (ALL, *_categories(report["categories"])):
-            tally[(month, category, report["urgency"])] += 1
+    for month, urgency, categories_json, reports in db.execute(
+            COUNTED, [json.dumps(_months(db, zone, first, last))]):
+        for category in (ALL, *_categories(categories_json)):
+            tally[(month, category, urgency)] += reports
     return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
 
 
@@ -103,33 +101,51 @@ def _month(value, which):
     return value
 
 
-def _query(first, last):
-    """SQL for the reports that could fall in the months asked for.
-
-    Stored times may carry any offset, so the bounds are widened by two days and the
-    exact month is decided in the school's zone afterwards."""
-    sql, params = ["SELECT created_at, urgency, categories FROM reports "
-                   "WHERE merged_into IS NULL"], []
-    if first:
-        sql.append("AND created_at >= ?")
-        params.append((_first_day(first) - timedelta(days=2)).isoformat())
-    if last:
-        following = _first_day(last) + timedelta(days=31)
-        sql.append("AND created_at < ?")
-        params.append((following.replace(day=1) + timedelta(days=2)).isoformat())
-    return " ".join(sql), params
-
-
-def _first_day(month):
-    year, number = month.split("-")
-    return date(int(year), int(number), 1)
+# A report's moment in UTC, as SQLite writes it (any stored offset applied; a time with
+# none is UTC, as the app stores it). The same expression as the index reports_counted
+# (migration _m017), which holds these with urgency and categories for unmerged reports.
+UTC = "datetime(created_at)"
+UTC_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Each school month's reports counted by urgency and categories in SQL, one index range a
+# month (CROSS JOIN: the months are the outer loop), so no report row is read.
+COUNTED = (
+    "WITH months(month, first, after) AS (SELECT value ->> 0, value ->> 1, value ->> 2 "
+    "FROM json_each(?)) "
+    "SELECT m.month, r.urgency, r.categories, count(*) FROM months m "
+    "CROSS JOIN reports r INDEXED BY reports_counted "
+    f"WHERE r.merged_into IS NULL AND {UTC} >= m.first AND {UTC} < m.after "
+    "GROUP BY m.month, r.urgency, r.categories")
 
 
-def _local_month(created_at, zone):
-    moment = datetime.fromisoformat(created_at)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # the app stores UTC
+def _months(db, zone, first, last):
+    """[month, its first moment, the next month's first moment] in UTC, for each school
+    month from the first report's to the last's, within first..last when given."""
+    low, high = db.execute(
+        f"SELECT (SELECT min({UTC}) FROM reports INDEXED BY reports_counted "
+        f"WHERE merged_into IS NULL), (SELECT max({UTC}) FROM reports "
+        f"INDEXED BY reports_counted WHERE merged_into IS NULL)").fetchone()
+    if low is None:
+        return []
+    begin, end = _school_month(low, zone), _school_month(high, zone)
+    begin, end = max(begin, first or begin), min(end, last or end)
+    months, (year, number) = [], map(int, begin.split("-"))
+    while f"{year:04d}-{number:02d}" <= end:
+        following = (year + number // 12, number % 12 + 1)
+        months.append([f"{year:04d}-{number:02d}", _utc_start(year, number, zone),
+                       _utc_start(*following, zone)])
+        year, number = following
+    return months
+
+
+def _school_month(utc_text, zone):
+    """The school's month of a moment SQLite wrote in UTC."""
+    moment = datetime.strptime(utc_text, UTC_FORMAT).replace(tzinfo=timezone.utc)
     return f"{moment.astimezone(zone):%Y-%m}"
+
+
+def _utc_start(year, number, zone):
+    """When a school month begins (midnight on the 1st there), in UTC as SQLite writes it."""
+    return datetime(year, number, 1, tzinfo=zone).astimezone(timezone.utc).strftime(UTC_FORMAT)
 
 
 def _categories(categories_json):
