@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from kiosk import audit, create_app  # noqa: E402
 from kiosk.audit import chain, checkpoints  # noqa: E402
-from kiosk.db import get_db, migrate, writing  # noqa: E402
+from kiosk.db import get_db, writing  # noqa: E402
 from kiosk.accounts.users import create_user  # noqa: E402
 from kiosk.safeguarding import escalation  # noqa: E402
 from helpers import DSL_EMAIL, DSL_PASSWORD, log_in  # noqa: E402
@@ -39,6 +39,7 @@ NOW = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
 SIZES = (1_000, 10_000, 100_000)
 OPEN = 40  # open cases at any one time, the newest 3 not yet acknowledged
 REOPEN_EVERY = 25  # the large open list: 1 in 25 cases open
+LARGE_OPEN = "dashboard, "  # its line's name begins so
 PAGE_MS, ESCALATION_MS, VERIFY_MS = 100, 10, 100
 CHOICES = json.dumps([{"page": "what", "question": "What happened?", "tile": "unkind",
                        "label": "Someone was unkind", "concept": "unkind"}])
@@ -105,7 +106,6 @@ def measure(count):
         began = time.perf_counter()
         fill(db, count)
         filled = time.perf_counter() - began
-        migrate(db)  # what the next start does: the planner's statistics taken afresh
         key = audit.current_key(db)
         checkpoints.make(db, NOW, key, app.instance_path)
     client = app.test_client()
@@ -147,8 +147,8 @@ def measure(count):
             lambda: audit.verify(db, full=False), 3), VERIFY_MS)
         figures["audit verify --full"] = (timed_ms(lambda: audit.verify(db), 1), None)
         opened = reopen(db)
-    figures[f"dashboard, {opened:,} open (1 in {REOPEN_EVERY})"] = (timed_ms(page("/staff/")),
-                                                                  PAGE_MS)
+    figures[f"{LARGE_OPEN}{opened:,} open (1 in {REOPEN_EVERY})"] = (
+        timed_ms(page("/staff/")), PAGE_MS)
     return filled, figures
 
 
@@ -162,16 +162,22 @@ def reopen(db):
 
 
 def main(sizes):
+    """Print every figure; exit 1 when one misses its goal (the large open list, which no
+    school holds, is printed with its verdict but does not count)."""
+    missed = False
     for count in sizes:
         filled, figures = measure(count)
         print(f"\n{count:,} reports (filled in {filled:.1f} s)")
         for name, (ms, goal) in figures.items():
             if isinstance(ms, str):
                 print(f"  {name:40s} {ms}")
+                missed = True
                 continue
             verdict = "" if goal is None else ("ok" if ms < goal else f"OVER {goal} ms")
+            missed |= bool(verdict) and verdict != "ok" and not name.startswith(LARGE_OPEN)
             print(f"  {name:40s} {ms:9.1f} ms  {verdict}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or SIZES)
+    sys.exit(main([int(a) for a in sys.argv[1:]] or SIZES))

@@ -231,11 +231,19 @@ FINISHED_SQL = "status IN ('closed', 'merged')"
 FINISHED_ORDER = "COALESCE(r.closed_at, r.created_at) DESC, r.id DESC"
 
 
+# What summary() reads of a stored report. The pupil's words and name are read only as
+# whether there are any (1 or 0), so a dashboard row never carries them.
+SUMMARY_COLUMNS = ("id, created_at, urgency, reasons, due_at, status, source, categories, "
+                   "words <> '' AS words, name <> '' AS name, kiosk, kiosk_id, reported_by, "
+                   "owner_id, merged_into, closed_at")
+
+
 def open_reports(db):
-    """Every case still open, for the dashboard: unacknowledged first, urgent first,
-    newest first. All of them: a list that stops part-way hides reports."""
+    """Every case still open, for the dashboard (the columns summary() reads):
+    unacknowledged first, urgent first, newest first. All of them: a list that stops
+    part-way hides reports."""
     return list(db.query(
-        f"SELECT * FROM reports INDEXED BY reports_open WHERE {OPEN_SQL} "
+        f"SELECT {SUMMARY_COLUMNS} FROM reports INDEXED BY reports_open WHERE {OPEN_SQL} "
         "ORDER BY status = 'new' DESC, "
         "urgency = 'urgent' DESC, created_at DESC, id DESC"))
 

@@ -10,8 +10,41 @@ from ..db import get_db
 from ..extensions import socketio
 from ..notify import screens
 
-live_sessions = {}     # Socket.IO sid -> the login session it belongs to
-open_screens = {}  # Socket.IO sid -> the alert screen it belongs to
+
+
+class _Sockets:
+    """Socket.IO sid -> the login session (or alert screen) it belongs to, kept per app.
+
+    A server has one app, but a test process makes many, and their timers can outlive
+    their test: one app's checks must never see, let alone close, another app's sockets."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def _map(self):
+        return current_app.extensions.setdefault(self.key, {}) if has_app_context() else {}
+
+    def __setitem__(self, sid, value):
+        self._map()[sid] = value
+
+    def pop(self, sid, default=None):
+        return self._map().pop(sid, default)
+
+    def values(self):
+        return list(self._map().values())
+
+    def copy(self):
+        return dict(self._map())
+
+    def __contains__(self, sid):
+        return sid in self._map()
+
+    def __bool__(self):
+        return bool(self._map())
+
+
+live_sessions = _Sockets("kiosk.live_sessions")  # sid -> the login session it belongs to
+open_screens = _Sockets("kiosk.open_screens")    # sid -> the alert screen it belongs to
 
 
 def session_room(session_id):
@@ -27,7 +60,8 @@ def _close_room(room, event):
     participants = list(socketio.server.manager.get_participants(notify.STAFF_NAMESPACE, room))
     socketio.emit(event, {}, to=room, namespace=notify.STAFF_NAMESPACE)
     for sid, _ in participants:
-        socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
+        if sid in live_sessions or sid in open_screens:  # this app's own sockets only
+            socketio.server.disconnect(sid, namespace=notify.STAFF_NAMESPACE)
 
 
 def close_session_rooms(session_ids):

@@ -130,6 +130,9 @@ def test_dashboard_that_was_offline_catches_up(kiosk, dashboard):
 
 def test_pupil_words_with_markup_show_as_text(kiosk, dashboard):
     words = '<b>bold</b><img src=x onerror="window.pwned=1">'
+    # Earlier tests of this server sent the same tile: wait for this report's own row.
+    unkind = dashboard.locator("#rows tr").filter(has_text="Someone was unkind")
+    before = unkind.count()
     tap(kiosk, "Start")
     tap(kiosk, "Yes")
     tap(kiosk, "Someone was unkind")
@@ -142,9 +145,9 @@ def test_pupil_words_with_markup_show_as_text(kiosk, dashboard):
     tap(kiosk, "No")
     tap(kiosk, "Send")
     expect(kiosk.get_by_text("Thank you for telling.")).to_be_visible()
+    expect(unkind).to_have_count(before + 1)
     # Urgent rows stay on top: this report is the newest same-day one.
-    dashboard.locator("#rows tr").filter(has_text="Someone was unkind").first.get_by_role(
-        "link", name="Open").click()
+    unkind.first.get_by_role("link", name="Open").click()
     quote = dashboard.locator("blockquote.words")
     expect(quote).to_have_text(words)
     assert quote.locator("b, img").count() == 0

@@ -34,9 +34,12 @@ def counts(db, start=None, end=None, tz="Europe/London"):
     first, last = _month(start, "start"), _month(end, "end")
     if first and last and first > last:
         raise ValueError(f"start {start} is after end {end}")
+    kinds = _kinds(db)
     tally = Counter()
-    for month, urgency, categories_json, reports in db.execute(
-            COUNTED, [json.dumps(_months(db, zone, first, last))]):
+    for month, urgency, categories_json, reports in db.execute(COUNTED, [
+            json.dumps(_months(kinds, zone, first, last)), json.dumps(kinds)]):
+        if not reports:
+            continue  # that kind had none that month
         for category in (ALL, *_categories(categories_json)):
             tally[(month, category, urgency)] += reports
     return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
@@ -102,31 +105,53 @@ def _month(value, which):
 
 
 # A report's moment in UTC, as SQLite writes it (any stored offset applied; a time with
-# none is UTC, as the app stores it). The same expression as the index reports_counted
-# (migration _m017), which holds these with urgency and categories for unmerged reports.
+# none is UTC, as the app stores it). The index reports_counted (migration _m017) holds,
+# for each report not merged away, its urgency, its categories and this, in that order:
+# each kind of report (urgency and categories) is a run of the index, in time order.
 UTC = "datetime(created_at)"
 UTC_FORMAT = "%Y-%m-%d %H:%M:%S"
-# Each school month's reports counted by urgency and categories in SQL, one index range a
-# month (CROSS JOIN: the months are the outer loop), so no report row is read.
+INDEX = "reports INDEXED BY reports_counted WHERE merged_into IS NULL"
+# The next kind after one, found by a seek in the index, not by reading every report.
+SAME_URGENCY = (f"SELECT urgency, categories FROM {INDEX} AND urgency = ? AND categories > ? "
+                "ORDER BY categories LIMIT 1")
+NEXT_URGENCY = (f"SELECT urgency, categories FROM {INDEX} AND urgency > ? "
+                "ORDER BY urgency, categories LIMIT 1")
+FIRST_KIND = f"SELECT urgency, categories FROM {INDEX} ORDER BY urgency, categories LIMIT 1"
+SPAN = (f"SELECT (SELECT min({UTC}) FROM {INDEX} AND urgency = ? AND categories = ?), "
+        f"(SELECT max({UTC}) FROM {INDEX} AND urgency = ? AND categories = ?)")
+# Each kind's reports in each school month, counted in the index by one range each.
 COUNTED = (
     "WITH months(month, first, after) AS (SELECT value ->> 0, value ->> 1, value ->> 2 "
+    "FROM json_each(?)), kinds(urgency, categories) AS (SELECT value ->> 0, value ->> 1 "
     "FROM json_each(?)) "
-    "SELECT m.month, r.urgency, r.categories, count(*) FROM months m "
-    "CROSS JOIN reports r INDEXED BY reports_counted "
-    f"WHERE r.merged_into IS NULL AND {UTC} >= m.first AND {UTC} < m.after "
-    "GROUP BY m.month, r.urgency, r.categories")
+    "SELECT m.month, k.urgency, k.categories, "
+    f"(SELECT count(*) FROM {INDEX} AND urgency = k.urgency AND categories = k.categories "
+    f"AND {UTC} >= m.first AND {UTC} < m.after) FROM kinds k CROSS JOIN months m")
 
 
-def _months(db, zone, first, last):
+def _kinds(db):
+    """[urgency, categories, first moment, last moment] of each kind of report counted."""
+    kinds, after = [], None
+    while True:
+        if after is None:
+            found = db.execute(FIRST_KIND).fetchone()
+        else:
+            found = (db.execute(SAME_URGENCY, after[:2]).fetchone()
+                     or db.execute(NEXT_URGENCY, after[:1]).fetchone())
+        if found is None:
+            return kinds
+        after = [*found, *db.execute(SPAN, [*found, *found]).fetchone()]
+        if after[2] is not None:  # a time SQLite cannot read is in no month
+            kinds.append(after)
+
+
+def _months(kinds, zone, first, last):
     """[month, its first moment, the next month's first moment] in UTC, for each school
     month from the first report's to the last's, within first..last when given."""
-    low, high = db.execute(
-        f"SELECT (SELECT min({UTC}) FROM reports INDEXED BY reports_counted "
-        f"WHERE merged_into IS NULL), (SELECT max({UTC}) FROM reports "
-        f"INDEXED BY reports_counted WHERE merged_into IS NULL)").fetchone()
-    if low is None:
+    if not kinds:
         return []
-    begin, end = _school_month(low, zone), _school_month(high, zone)
+    begin = _school_month(min(kind[2] for kind in kinds), zone)
+    end = _school_month(max(kind[3] for kind in kinds), zone)
     begin, end = max(begin, first or begin), min(end, last or end)
     months, (year, number) = [], map(int, begin.split("-"))
     while f"{year:04d}-{number:02d}" <= end:
