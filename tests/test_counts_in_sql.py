@@ -20,7 +20,7 @@ def zone(hours):
 
 
 def test_a_time_stored_with_any_offset_counts_in_the_school_month(db):
-    # 00:30 on 1 April in London (BST), stored as 23:30 on 31 March at -00:00 elsewhere.
+    # 00:30 on 1 April in London (BST), stored as 18:30 on 31 March at -05:00.
     send(db, datetime(2026, 3, 31, 18, 30, tzinfo=zone(-5)), safe=["yes"], what=["unkind"])
     # 00:30 on 1 November in London (GMT), stored as 31 October 23:30 at -01:00.
     send(db, datetime(2026, 10, 31, 23, 30, tzinfo=zone(-1)), safe=["yes"], what=["online"])
