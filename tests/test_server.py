@@ -27,13 +27,23 @@ def log_of(server):
     return Path(server.log_path).read_text()
 
 
+def log_once_it_has(server, pattern, seconds=10):
+    """The server's log once a line matches: gunicorn writes a request's access line
+    just after the answer has gone, so the client can be a moment ahead of it."""
+    deadline = time.monotonic() + seconds
+    while not re.search(pattern, log := log_of(server)) and time.monotonic() < deadline:
+        time.sleep(0.05)  # a short poll of the log file, not a guess at timing
+    return log
+
+
 def test_the_log_is_plain_lines_with_each_request_but_never_its_query(server):
     code = server.kiosk_code()
     answer = requests.get(server.base_url + "/enrol", params={"code": code}, timeout=10)
     assert answer.status_code == 200
-    log = log_of(server)
-    assert re.search(r'INFO access: client=127\.0\.0\.1 method=GET path="/enrol" status=200 '
-                     r'bytes=\d+ ms=\d+', log)
+    line = (r'INFO access: client=127\.0\.0\.1 method=GET path="/enrol" status=200 '
+            r'bytes=\d+ ms=\d+')
+    log = log_once_it_has(server, line)
+    assert re.search(line, log)
     assert code not in log  # enrolment codes travel in query strings
     assert "\x1b[" not in log  # no colours for the journal
     assert "development server" not in log.lower()
