@@ -35,12 +35,7 @@ def running_redis(folder):
         _wait_ready(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _server.stop(process)
         log.close()
 
 

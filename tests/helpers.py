@@ -98,3 +98,14 @@ def dashboard_page(response):
     start = html.index('<script id="dashboard-config" type="application/json">')
     body = html[html.index(">", start) + 1:html.index("</script>", start)]
     return json.loads(body)
+
+
+def tamper(app, *statements):
+    """Change the database file directly, as someone with a copy of it could."""
+    conn = sqlite3.connect(app.config["DATABASE"])
+    try:
+        for sql, *args in statements:
+            conn.execute(sql, *args)
+        conn.commit()
+    finally:
+        conn.close()

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from helpers import DSL_EMAIL, a_report, csrf_from, log_in, rows
+from helpers import DSL_EMAIL, a_report, csrf_from, log_in, rows, tamper
 from kiosk import audit
 from kiosk.db import get_db
 from kiosk.accounts.users import create_user
@@ -16,17 +16,6 @@ PUPIL_NAME = "Quentin Marchbanks"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def tamper(app, *statements):
-    """Change the database file directly, as someone with a copy of it could."""
-    conn = sqlite3.connect(app.config["DATABASE"])
-    try:
-        for sql, *args in statements:
-            conn.execute(sql, *args)
-        conn.commit()
-    finally:
-        conn.close()
-
 
 def entries(app, action=None):
     if action is None:

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from helpers import a_report, csrf_from, rows
+from helpers import a_report, csrf_from, rows, tamper
 from kiosk import audit
 from kiosk.db import get_db
 
@@ -40,17 +40,6 @@ def record(app, client, staff_client, clock):
 
 def newest(app):
     return rows(app, "SELECT max(id) AS id FROM audit")[0]["id"] or 0
-
-
-def tamper(app, *statements):
-    """Change the database file directly, as someone with a copy of it could."""
-    conn = sqlite3.connect(app.config["DATABASE"])
-    try:
-        for sql, *args in statements:
-            conn.execute(sql, *args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def verify(runner, *args):

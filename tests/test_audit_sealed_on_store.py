@@ -2,21 +2,9 @@
 made straight after is named by `flask --app kiosk audit verify` without waiting for the
 sealing job (the test app runs no background jobs). Before, a report changed within the
 job's 60 s, its trigger dropped, was sealed as changed and the log read as intact."""
-import sqlite3
 
-from helpers import a_report, rows
+from helpers import a_report, rows, tamper
 from kiosk.safeguarding import reports
-
-
-def tamper(app, *statements):
-    """Change the database file directly, as someone with a copy of it could."""
-    conn = sqlite3.connect(app.config["DATABASE"])
-    try:
-        for sql, *args in statements:
-            conn.execute(sql, *args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def test_a_report_changed_as_soon_as_it_is_stored_is_named(app, client, runner):

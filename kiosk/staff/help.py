@@ -35,8 +35,12 @@ def acknowledge_help(user, help_id):
 def readers_watching(db):
     """Active DSL-team accounts with a dashboard, or an alert screen left sounding after
     their login ended, connected to this process now: told live by the escalation."""
-    session_ids = sorted(set(rooms.live_sessions.copy().values()))
-    screen_ids = sorted(set(rooms.open_screens.copy().values()))
+    return readers(db, sorted(set(rooms.live_sessions.copy().values())),
+                   sorted(set(rooms.open_screens.copy().values())))
+
+
+def readers(db, session_ids, screen_ids):
+    """Active DSL-team accounts owning one of these login sessions or alert screens."""
     if not session_ids and not screen_ids:
         return []
     roles = ", ".join("?" * len(READER_ROLES))

@@ -11,7 +11,6 @@ import logging
 import os
 import socket
 
-from ..accounts.users import READER_ROLES
 from ..extensions import queue_channel
 from . import help as staff_help
 from . import rooms
@@ -62,22 +61,5 @@ def watching(app):
         except Exception:  # Redis away: the ladder must still run, on what is known here
             log.exception("Cannot read the other processes' dashboards from Redis; the "
                           "escalation record names this process's only")
-        return readers(db, sorted(sessions), sorted(screens))
+        return staff_help.readers(db, sorted(sessions), sorted(screens))
     return everywhere
-
-
-def readers(db, session_ids, screen_ids):
-    """Active DSL-team accounts owning one of these login sessions or alert screens."""
-    if not session_ids and not screen_ids:
-        return []
-    roles = ", ".join("?" * len(READER_ROLES))
-    return list(db.query(
-        "SELECT id, email, name, role FROM users WHERE active = 1 AND role IN "
-        f"({roles}) AND (id IN (SELECT user_id FROM staff_sessions WHERE id IN "
-        f"({_marks(session_ids)})) OR id IN (SELECT user_id FROM alert_screens WHERE id IN "
-        f"({_marks(screen_ids)}))) ORDER BY id",
-        [*READER_ROLES, *session_ids, *screen_ids]))
-
-
-def _marks(values):
-    return ", ".join("?" * len(values)) or "NULL"
