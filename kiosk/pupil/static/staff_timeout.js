@@ -6,11 +6,14 @@
   const warnAt = 30;  // seconds before the page goes back to the pupils
   let left = Number(box.dataset.seconds);
   const counter = box.querySelector(".seconds");
-  setInterval(() => {
+  // Go back once: a second replace while the first is loading would abort it.
+  const ticking = setInterval(() => {
     left -= 1;
     counter.textContent = String(Math.max(left, 0));
     box.hidden = left > warnAt;
-    if (left <= 0) location.replace(box.dataset.home);
+    if (left > 0) return;
+    clearInterval(ticking);
+    location.replace(box.dataset.home);
   }, 1000);
   box.querySelector("button").addEventListener("click", async () => {
     const response = await fetch(box.dataset.renew, {
