@@ -35,8 +35,7 @@ def acknowledge_help(user, help_id):
 def readers_watching(db):
     """Active DSL-team accounts with a dashboard, or an alert screen left sounding after
     their login ended, connected to this process now: told live by the escalation."""
-    return readers(db, sorted(set(rooms.live_sessions.copy().values())),
-                   sorted(set(rooms.open_screens.copy().values())))
+    return readers(db, *rooms.held_here())
 
 
 def readers(db, session_ids, screen_ids):

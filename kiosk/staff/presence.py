@@ -31,8 +31,8 @@ def _prefix(app):
 
 def here():
     """{"sessions", "screens"}: the ids this process's sockets belong to now."""
-    return {"sessions": sorted(set(rooms.live_sessions.copy().values())),
-            "screens": sorted(set(rooms.open_screens.copy().values()))}
+    sessions, screens = rooms.held_here()
+    return {"sessions": sessions, "screens": screens}
 
 
 def publisher(app):

@@ -11,7 +11,6 @@ from ..extensions import socketio
 from ..notify import screens
 
 
-
 class _Sockets:
     """Socket.IO sid -> the login session (or alert screen) it belongs to, kept per app.
 
@@ -33,9 +32,6 @@ class _Sockets:
     def values(self):
         return list(self._map().values())
 
-    def copy(self):
-        return dict(self._map())
-
     def __contains__(self, sid):
         return sid in self._map()
 
@@ -45,6 +41,11 @@ class _Sockets:
 
 live_sessions = _Sockets("kiosk.live_sessions")  # sid -> the login session it belongs to
 open_screens = _Sockets("kiosk.open_screens")    # sid -> the alert screen it belongs to
+
+
+def held_here():
+    """(login session ids, alert screen ids) this app's sockets belong to now, sorted."""
+    return sorted(set(live_sessions.values())), sorted(set(open_screens.values()))
 
 
 def session_room(session_id):
