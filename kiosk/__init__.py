@@ -46,6 +46,7 @@ def create_app(test_config=None):
     from .staff import bp as staff_bp
     from .tls import bp as tls_bp
     from .pupil import voice_events  # noqa: F401  (registers the handlers)
+    from .safeguarding import workflows  # noqa: F401  (decisions, close checks, wording)
 
     services.init_app(app)
     errors.init_app(app)

@@ -434,6 +434,41 @@ def _m017_indexes_for_years(db):
         db.execute(sql)
 
 
+# The casework workflows keep their own schema beside their code; each function is
+# still one shipped migration, applied here in this order.
+@migrations()
+def _m018_imagery(db):
+    from .safeguarding import imagery
+    imagery.schema_m018(db)
+
+
+@migrations()
+def _m019_referral_and_allegations(db):
+    from .safeguarding import allegations, referral
+    referral.schema_m019(db)
+    allegations.schema_m019(db)
+
+
+@migrations()
+def _m020_case_pupils(db):
+    from .safeguarding import case_pupils
+    case_pupils.schema_m020(db)
+
+
+@migrations()
+def _m021_tasks_links_categories(db):
+    from .safeguarding import case_links, categories, tasks
+    tasks.schema_m021(db)
+    case_links.schema_m021(db)
+    categories.schema_m021(db)
+
+
+@migrations()
+def _m022_concerns_and_attachments(db):
+    from .safeguarding import attachments
+    attachments.schema_m022(db)
+
+
 def _adopt_earlier_record(db):
     """Databases made before the schema moved to sqlite-utils migrations kept their list
     in `_migrations`: carry it over once, so nothing is applied twice."""

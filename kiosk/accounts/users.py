@@ -25,6 +25,12 @@ MAX_NAME = 80
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def display_name(user):
+    """How a person is named wherever someone reads: their name, or their address when
+    the account has none."""
+    return (user["name"] or user["email"]) if user else ""
+
+
 @functools.cache
 def _dummy_hash():
     """A real hash to check against when the email is unknown, so timing does not tell."""

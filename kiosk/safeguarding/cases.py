@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from .. import notify
 from ..db import writing
 from .reports import get_report, summary
-from ..accounts.users import READER_ROLES, SIGN_OFF_ROLE, get_user
+from ..accounts.users import READER_ROLES, SIGN_OFF_ROLE, display_name, get_user
 
 MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value a decision records besides its reason (a crime reference number...)."""
+    name: str
+    label: str
+    required: bool = True
+    max_length: int = 80
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,7 @@ class Decision:
     code: str
     title: str
     refers: bool = False  # a referral out to police or children's social care
+    fields: tuple = ()  # Field values recorded with it, asked for on the form
 
 
 # The outcomes the policies name (UKCIS guidance as the school policies adopt it).
@@ -36,6 +46,21 @@ DECISIONS = {d.code: d for d in (
     Decision("nfa", "No further action"),
 )}
 CORRECTABLE = ("note", "decision")
+
+
+def add_decision(decision):
+    """A workflow's own decision (LADO, Prevent...), offered with the others."""
+    DECISIONS[decision.code] = decision
+
+
+# Checks a case must pass before it closes, added by workflows (referral, imagery,
+# tasks...): each is check(db, report) and raises CaseError saying what is missing.
+CLOSE_CHECKS = []
+
+
+def close_check(check):
+    CLOSE_CHECKS.append(check)
+    return check
 
 
 class CaseError(ValueError):
@@ -60,7 +85,7 @@ def _text(value, what, required=True):
 def entries(db, report_id):
     """The case's entries, oldest first, each with who made it and what corrected it."""
     rows = list(db.query(
-        "SELECT e.*, u.email, u.role FROM report_events e LEFT JOIN users u ON u.id = e.by_user "
+        "SELECT e.*, u.email, u.name AS by_name, u.role FROM report_events e LEFT JOIN users u ON u.id = e.by_user "
         "WHERE e.report_id = ? ORDER BY e.id", [report_id]))
     corrected_by = {row["corrects"]: row["id"] for row in rows if row["corrects"]}
     return [dict(row, detail=_detail(row["detail"]), corrected_by=corrected_by.get(row["id"]))
@@ -145,19 +170,35 @@ def _check_correctable(db, report_id, entry_id):
     return target
 
 
-def record_decision(db, report_id, user, now, code, reason, corrects=None):
-    """A decision with its reason. A decision made after a sign-off needs a new sign-off."""
+def _field_values(decision, given):
+    """The decision's own fields from the form, each checked; {} when it has none."""
+    values = {}
+    for field in decision.fields:
+        value = _text((given or {}).get(field.name, ""), field.label, field.required)
+        if len(value) > field.max_length:
+            raise CaseError(f"{field.label} is too long: at most {field.max_length} "
+                            "characters.")
+        if value:
+            values[field.name] = value
+    return values
+
+
+def record_decision(db, report_id, user, now, code, reason, corrects=None, fields=None):
+    """A decision with its reason (and its own fields, such as a crime reference number).
+    A decision made after a sign-off needs a new sign-off."""
     with writing(db):
         report = _open_case(db, report_id)
         _acknowledge_first(report)
         if code not in DECISIONS:
             raise CaseError("Choose a decision from the list.")
+        decision = DECISIONS[code]
         reason = _text(reason, "The reason")
+        values = _field_values(decision, fields)
         if corrects is not None:
             _check_correctable(db, report_id, corrects)
         return _add(db, report, "decision", user, now,
-                    {"decision": code, "title": DECISIONS[code].title, "reason": reason},
-                    corrects)
+                    dict({"decision": code, "title": decision.title, "reason": reason},
+                         **values), corrects)
 
 
 def sign_off(db, report_id, user, now, comment=""):
@@ -182,6 +223,8 @@ def close(db, report_id, user, now, summary_text):
         if sign_off_state(db, report_id) == "needed":
             raise CaseError("The head teacher must sign off the decision not to refer "
                             "before this case can close.", 409)
+        for check in CLOSE_CHECKS:
+            check(db, report)
         return _add(db, report, "closed", user, now,
                     {"text": _text(summary_text, "A closing summary")}, status="closed",
                     changes={"closed_at": now.isoformat()})
@@ -195,7 +238,7 @@ def assign(db, report_id, user, now, owner_id):
         if owner is None or owner["role"] not in READER_ROLES or not owner["active"]:
             raise CaseError("The owner must be an active member of the DSL team or the head.")
         return _add(db, report, "assigned", user, now,
-                    {"owner_id": owner["id"], "owner": owner["email"]},
+                    {"owner_id": owner["id"], "owner": display_name(owner)},
                     changes={"owner_id": owner["id"]})
 
 

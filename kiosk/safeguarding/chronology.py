@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 from .cases import entries
-from ..accounts.users import ROLE_NAMES, get_user
+from ..accounts.users import ROLE_NAMES, display_name, get_user
 
 
 def _by(entry):
@@ -14,7 +14,8 @@ def _by(entry):
         if entry["kind"].startswith("escalat"):
             return "System (escalation ladder)"
         return "System (email)" if entry["kind"].startswith("email_") else "System"
-    return f"{entry['email']} ({ROLE_NAMES.get(entry['role'], entry['role'])})"
+    name = entry.get("by_name") or entry["email"]
+    return f"{name} ({ROLE_NAMES.get(entry['role'], entry['role'])})"
 
 
 def _clock(iso):
@@ -22,6 +23,15 @@ def _clock(iso):
     zone = ZoneInfo(current_app.config["SCHOOL_DAY"]["timezone"] if has_app_context()
                     else "UTC")
     return datetime.fromisoformat(iso).astimezone(zone).strftime("%H:%M:%S %Z") if iso else ""
+
+
+def _decision_text(d):
+    """The reason, then the decision's own fields (a crime reference...) by their labels."""
+    from .cases import DECISIONS
+    decision = DECISIONS.get(d.get("decision"))
+    extra = [f"{f.label}: {d[f.name]}" for f in (decision.fields if decision else ())
+             if d.get(f.name)]
+    return ". ".join([d.get("reason", "")] + extra) if extra else d.get("reason", "")
 
 
 def _listed(names):
@@ -40,7 +50,8 @@ def _escalation(kind, d):
             "Recorded before steps named who was told; " + (
                 "email was not set up" if d.get("email_to") is None
                 else f"{d['email_to']} to be emailed") + ".")
-    email = (f"by email: {_listed(d.get('emailed'))}" if d.get("email") == "on"
+    emailed = d.get("emailed_names", d.get("emailed"))  # names; addresses before names
+    email = (f"by email: {_listed(emailed)}" if d.get("email") == "on"
              else "by email: nobody (email is not set up)")
     return title, (f"Told: {_listed(d['told'])}; {email}; on an open dashboard: "
                    f"{_listed(d.get('dashboards'))}. Dashboards open at the time: "
@@ -63,14 +74,29 @@ def _email(kind, d):
     return f"Email {purpose} not sent", f"To {_listed(to)}: {d.get('why', '')}."
 
 
+# Entry kinds added by a workflow (imagery, tasks, pupils...) say how they read here:
+# kind -> function(detail) -> (title, text). Registered with @describes(kind, ...).
+DESCRIBERS = {}
+
+
+def describes(*kinds):
+    def decorate(function):
+        for kind in kinds:
+            DESCRIBERS[kind] = function
+        return function
+    return decorate
+
+
 def describe(entry):
     """(title, text) for one entry."""
     d, kind = entry["detail"], entry["kind"]
+    if kind in DESCRIBERS:
+        return DESCRIBERS[kind](d)
     titles = {
         "acknowledged": ("Acknowledged", ""),
         "assigned": ("Owner assigned", d.get("owner", "")),
         "note": ("Note", d.get("text", "")),
-        "decision": (f"Decision: {d.get('title', '')}", d.get("reason", "")),
+        "decision": (f"Decision: {d.get('title', '')}", _decision_text(d)),
         "sign_off": ("Head teacher signed off the decision not to refer", d.get("text", "")),
         "closed": ("Case closed", d.get("text", "")),
         "linked_pupil": ("Linked to pupil",
@@ -115,10 +141,10 @@ def case_record(db, report):
     return {
         "id": report["id"], "created_at": datetime.fromisoformat(report["created_at"]),
         "source": report["source"], "kiosk": report["kiosk"] or "",
-        "reported_by": reporter["email"] if reporter else "",
+        "reported_by": display_name(reporter),
         "urgency": report["urgency"], "reasons": json.loads(report["reasons"]),
         "due_at": datetime.fromisoformat(report["due_at"]), "status": report["status"],
-        "owner": owner["email"] if owner else "", "merged_into": report["merged_into"],
+        "owner": display_name(owner), "merged_into": report["merged_into"],
         "choices": [{"question": c["question"], "label": c["label"]}
                     for c in json.loads(report["choices"])],
         "words": report["words"] or "", "words_source": report["words_source"] or "",
@@ -130,6 +156,6 @@ def case_record(db, report):
 def chronology(db, title, reports, user, now, school, timezone, pupil=None):
     """The whole export: header facts and each case's record."""
     return {"title": title, "school": school, "timezone": timezone, "generated_at": now,
-            "generated_by": f"{user['email']} ({ROLE_NAMES[user['role']]})",
+            "generated_by": f"{display_name(user)} ({ROLE_NAMES[user['role']]})",
             "pupil": {"name": pupil["name"], "year_group": pupil["year_group"]} if pupil else None,
             "cases": [case_record(db, report) for report in reports]}

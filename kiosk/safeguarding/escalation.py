@@ -111,6 +111,7 @@ def _who(db, step, config, watching):
         why = ""
     detail = {"to": step.to, "step": step.number, "told": told,
               "emailed": [u["email"] for u in emailing],
+              "emailed_names": [outbox.display_name(u) for u in emailing],
               "dashboards": [outbox.display_name(u) for u in seeing],
               "watching": [outbox.display_name(u) for u in watching],
               "email": "on" if outbox.email_on(config) else "not set up",

@@ -34,9 +34,7 @@ WAKE = "kiosk.outbox_wake"
 BATCH = 200
 
 
-def display_name(user):
-    """How a person is named in a record: their name, or their address when it has none."""
-    return user["name"] or user["email"]
+from ..accounts.users import display_name  # noqa: E402,F401  (named as in the record)
 
 
 def accounts(db, roles):

@@ -58,7 +58,15 @@ def add_note(user, report_id):
 def record_decision(user, report_id):
     return _act(report_id, "decision", lambda: cases.record_decision(
         get_db(), report_id, user, now(), request.form.get("decision"),
-        request.form.get("reason"), _number("corrects")))
+        request.form.get("reason"), _number("corrects"), fields=_decision_fields()))
+
+
+def _decision_fields():
+    """The chosen decision's own fields, sent as "<decision>.<field>" (several decisions
+    may ask for a field of the same name, such as a crime reference)."""
+    prefix = request.form.get("decision", "") + "."
+    return {key[len(prefix):]: value for key, value in request.form.items()
+            if key.startswith(prefix)}
 
 
 @bp.post("/reports/<int:report_id>/sign-off")

@@ -13,6 +13,7 @@ from ..services import services
 from ..accounts.users import READER_ROLES, ROLE_NAMES, get_user, list_users
 from . import board, bp
 from .alert_screen import keep_alerting
+from .case_panels import panels_for
 from .auditing import log, now
 from .auth import login_required, login_state, reader_required
 
@@ -55,7 +56,9 @@ def dashboard(user):
                 sign_off_title=board.sign_off_title(user))
     chain_gaps = doctor.dashboard_gaps(current_app, db) if user["role"] in CHAIN_ROLES else []
     response = make_response(render_template("staff/dashboard.html", user=user, mode="staff",
-                                             page=page, chain_gaps=chain_gaps))
+                                             page=page, chain_gaps=chain_gaps,
+                                             dashboard_panels=panels_for(
+                                                 db, None, user, "dashboard")))
     return keep_alerting(response, db, user, login_state().session_id)
 
 
@@ -76,7 +79,8 @@ def render_case(user, report_id, status=200):
         readers=readers, decisions=cases.DECISIONS.values(), role_names=ROLE_NAMES,
         sign_off=cases.sign_off_state(db, report_id),
         language=services().content.languages.get(row["language"] or "en"),
-        timezone=_timezone()), status
+        timezone=_timezone(), facts_panels=panels_for(db, row, user, "facts"),
+        work_panels=panels_for(db, row, user, "work")), status
 
 
 @bp.get("/reports/<int:report_id>")
