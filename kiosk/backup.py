@@ -9,6 +9,11 @@ copies; without it a copy is unreadable, so a lost key means lost backups.
 The file format: MAGIC, the key's id, a random nonce prefix, then chunks each sealed by
 AES-GCM with its number and whether it is the last in the nonce, so a chunk changed,
 moved, dropped or cut off is found before anything is read from it.
+
+What is sealed is the database alone, or (once a case has attachments) a bundle: BUNDLE,
+the database's length and bytes, then each attachment file as its SHA-256, length and
+bytes. A restore checks every file against its hash and that every attachment the
+database lists has its file, then puts the files back beside the database.
 """
 import base64
 import hashlib
@@ -33,6 +38,9 @@ PREFIX_BYTES = 7              # + 4 bytes of chunk number + 1 byte "last" = a 12
 CHUNK = 1 << 20               # plaintext bytes in one sealed chunk
 TAG_BYTES = 16
 NAME = re.compile(r"^kiosk-(\d{4}-\d{2}-\d{2})-(\d{6})\.backup$")  # the scheduled copies
+BUNDLE = b"KIOSKBA1"          # a database with its attachment files
+ATTACHMENTS = "attachments"   # the instance folder's files of kiosk/safeguarding/attachments.py
+HASH_BYTES = 32
 
 
 class BackupError(Exception):
@@ -152,16 +160,70 @@ def write_new(path, data):
     return path.stat().st_size
 
 
+def attachments_folder(database):
+    """Where the attachment files are: the instance folder's, else beside the database."""
+    from flask import current_app, has_app_context
+    base = current_app.instance_path if has_app_context() else Path(database).parent
+    return Path(base) / ATTACHMENTS
+
+
+def _files(folder):
+    """{hex digest: bytes} of the attachment files kept in `folder` (sharded by hash)."""
+    found = {}
+    for path in sorted(Path(folder).glob("??/*")):
+        if path.is_file() and re.fullmatch(r"[0-9a-f]{64}", path.name):
+            found[path.name] = path.read_bytes()
+    return found
+
+
+def bundle(database_bytes, files):
+    """The plaintext of a backup: the database alone when there are no files."""
+    if not files:
+        return database_bytes
+    parts = [BUNDLE, struct.pack(">Q", len(database_bytes)), database_bytes]
+    for digest, data in sorted(files.items()):
+        parts += [bytes.fromhex(digest), struct.pack(">Q", len(data)), data]
+    return b"".join(parts)
+
+
+def unbundle(plain):
+    """(database bytes, {hex digest: bytes}); each file checked against its hash."""
+    if not plain.startswith(BUNDLE):
+        return plain, {}
+    at = len(BUNDLE)
+    (size,), at = struct.unpack(">Q", plain[at:at + 8]), at + 8
+    database, at, files = plain[at:at + size], at + size, {}
+    while at < len(plain):
+        digest = plain[at:at + HASH_BYTES].hex()
+        (size,) = struct.unpack(">Q", plain[at + HASH_BYTES:at + HASH_BYTES + 8])
+        at += HASH_BYTES + 8
+        data, at = plain[at:at + size], at + size
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BackupError(f"attachment {digest[:12]} in the backup does not match its "
+                              "hash: nothing was restored")
+        files[digest] = data
+    return database, files
+
+
 def make(database, target, key):
-    """Take an encrypted backup of `database` into the new file `target`; its size."""
-    return write_new(target, seal(snapshot(database), key))
+    """Take an encrypted backup of `database`, with its attachments, into the new file
+    `target`; its size."""
+    plain = bundle(snapshot(database), _files(attachments_folder(database)))
+    return write_new(target, seal(plain, key))
 
 
 # Checking and restoring -----------------------------------------------------------------
 
+class Copy(sqlite3.Connection):
+    """A backup open in memory, carrying the attachment files it holds."""
+    attachments = {}
+
+
 def opened(plain):
-    """An in-memory database holding a backup's bytes."""
-    conn = sqlite3.connect(":memory:")
+    """An in-memory database holding a backup's bytes (and its attachment files)."""
+    plain, files = unbundle(plain)
+    conn = sqlite3.connect(":memory:", factory=Copy)
+    conn.attachments = files
     if plain[18:20] == b"\x02\x02":
         # A copy of a WAL database says so in its header, which a database in memory
         # cannot open: read it as the rollback-journal file it now is.
@@ -189,8 +251,20 @@ def check(conn, instance_path):
     if not verdict.ok:
         raise BackupError(f"the backup's audit log does not hold together: entry "
                           f"#{verdict.bad_id} {verdict.why}: nothing was restored")
+    _check_files(conn, db)
     reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     return {"reports": reports, "audit_entries": verdict.checked}
+
+
+def _check_files(conn, db):
+    """Every attachment the copy lists has its file in the copy."""
+    if not db["attachments"].exists():
+        return
+    held = getattr(conn, "attachments", {})
+    for row in db.query("SELECT id, report_id, sha256 FROM attachments ORDER BY id"):
+        if row["sha256"] not in held:
+            raise BackupError(f"the backup lacks the file of attachment {row['id']} on case "
+                              f"{row['report_id']}: nothing was restored")
 
 
 def replace_contents(copy, database):
@@ -201,6 +275,17 @@ def replace_contents(copy, database):
         copy.backup(target)
     finally:
         target.close()
+    put_back_files(getattr(copy, "attachments", {}), attachments_folder(database))
+
+
+def put_back_files(files, folder):
+    """Write the backup's attachment files that the folder lacks, each whole or not at all.
+    Files already there are the same bytes (named by their hash) and are left alone."""
+    for digest, data in files.items():
+        path = Path(folder) / digest[:2] / digest
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_new(path, data)
 
 
 # The schedule ---------------------------------------------------------------------------

@@ -469,6 +469,15 @@ def _m022_concerns_and_attachments(db):
     attachments.schema_m022(db)
 
 
+@migrations()
+def _m023_report_about(db):
+    # "someone_else" when a pupil told of a worry about another child; "" about themself.
+    # Part of the stored record: fixed once stored, sealed (audit SEALED_ADDED).
+    db["reports"].add_column("about", str, not_null_default="")
+    db.execute("CREATE TRIGGER reports_about_fixed BEFORE UPDATE OF about ON reports "
+               "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
+
+
 def _adopt_earlier_record(db):
     """Databases made before the schema moved to sqlite-utils migrations kept their list
     in `_migrations`: carry it over once, so nothing is applied twice."""

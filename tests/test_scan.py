@@ -37,7 +37,8 @@ def test_the_page_gets_the_scan_order_and_columns_it_is_laid_out_by(client):
     assert data["scan"]["what"][0] == {"cue": "scan_row_1", "items": [
         "tile:unkind", "tile:online", "tile:pictures"]}
     assert data["scan"]["safe"][:3] == ["tile:yes", "tile:no", "tile:not_sure"]
-    assert data["scan"]["hello"][1] == {"cue": "", "items": [
+    assert data["scan"]["hello"][:2] == ["tile:start", "tile:someone_else"]
+    assert data["scan"]["hello"][2] == {"cue": "", "items": [
         "option:language", "option:slower", "option:bigger"]}
     for cue in ("scan_row_1", "scan_row_2", "scan_controls", "scan_paused"):
         assert data["screens"][cue]["audio"], f"{cue} must be spoken"
@@ -61,6 +62,8 @@ def test_every_tile_and_control_on_every_page_is_reachable(app, switches):
                 if page.kind == "review":  # one row per answer: see the next test
                     continue
                 assert presses <= MAX_PRESSES[switches], (page_id, target, presses)
+                if target == "control:hide":
+                    continue  # also a switch held down, from anywhere (browser tests)
                 assert scan.steps(scans[page_id], target) <= MAX_STEPS
         for code in content.languages:
             assert scan.presses(scans[scan.LANGUAGE_PAGE], f"tile:{code}", switches) \
@@ -74,7 +77,9 @@ def test_review_rows_are_reachable_within_a_bounded_number_of_presses(app):
         review = scan.all_scans(content, ["en"])["review"]
         answerable = [p for p in content.flow
                       if content.pages[p].kind in ("choice", "multi", "text")]
-        assert len(review) == len(answerable) + 1  # then the fixed controls
+        # Then "Tell us more" (when questions are left) and the fixed controls.
+        assert len(review) == len(answerable) + 2
+        assert review[-2] == "control:tell-more"
         last = f"change:{answerable[-1]}"
         assert scan.presses(review, last, 1) == 2
         assert scan.presses(review, last, 2) == len(answerable) + 2

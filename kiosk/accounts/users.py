@@ -8,10 +8,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import throttle
 from . import sessions, totp
 
-ROLES = ("dsl", "deputy", "head", "staff", "it")
+ROLES = ("dsl", "deputy", "head", "staff", "it", "chair")
 ROLE_NAMES = {"dsl": "Designated Safeguarding Lead", "deputy": "Deputy DSL",
-              "head": "Head teacher", "staff": "Staff", "it": "School IT"}
-READER_ROLES = ("dsl", "deputy", "head")  # may read reports; log in with a TOTP code too
+              "head": "Head teacher", "staff": "Staff", "it": "School IT",
+              "chair": "Chair of governors"}
+# The chair of governors reads only the cases about the head teacher (policy: those go
+# to the chair and the LADO); kiosk/staff/auth.py keeps them to those.
+CHAIR_ROLE = "chair"
+READER_ROLES = ("dsl", "deputy", "head", CHAIR_ROLE)  # may read reports; log in with TOTP too
+TEAM_ROLES = ("dsl", "deputy", "head")  # hear of every report (the chair does not)
 SIGN_OFF_ROLE = "head"  # signs off decisions not to refer
 ADMIN_ROLE = "it"       # users, kiosks, settings; never report content
 # Whose accounts each role may run from the web pages (create, change role, reset).
@@ -19,7 +24,10 @@ ADMIN_ROLE = "it"       # users, kiosks, settings; never report content
 # the DSL runs the DSL team's but not the head's, or a DSL could make themselves head and
 # sign off their own decisions. Nobody changes their own role. The server's command line
 # (school IT with the head's say-so) can do anything, e.g. create the first head.
-GRANTS = {"it": ("staff", "it"), "dsl": ("dsl", "deputy", "staff", "it"), "head": ROLES}
+# The chair's account is made on the command line only: in nobody's grants, so no head
+# could give a friend the chair's reading of the cases about themself.
+GRANTS = {"it": ("staff", "it"), "dsl": ("dsl", "deputy", "staff", "it"),
+          "head": tuple(r for r in ROLES if r != CHAIR_ROLE)}
 MIN_PASSWORD = 12
 MAX_NAME = 80
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

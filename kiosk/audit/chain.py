@@ -40,6 +40,10 @@ SEALED = {
     "help_requests": ("id", "kiosk_id", "kiosk", "place", "at"),
     "help_events": ("id", "help_id", "at", "kind", "by_user", "detail"),
 }
+# Columns added to a sealed table after records were first sealed, with the value every
+# earlier record has: a column still at that value is left out of the hash, so records
+# sealed before it existed keep fitting their seals, and a later change is still seen.
+SEALED_ADDED = {"reports": {"about": ""}}
 RECORD_NAMES = {"reports": "report", "report_events": "case entry", "pupils": "pupil",
                 "help_requests": "help request", "help_events": "help request entry"}
 SEALED_UP_TO = "audit.sealed_up_to."  # settings key prefix: the newest id sealed per table
@@ -96,10 +100,18 @@ def current_key(db=None):
     raise RuntimeError("no audit key loaded for this database: create the app first")
 
 
+def sealed_columns(table):
+    """The columns read to seal a table's records: the first ones, then any added since."""
+    return tuple(SEALED[table]) + tuple(SEALED_ADDED.get(table, {}))
+
+
 def content_hash(table, row):
     """SHA-256 of a record's fixed columns, the seal it must keep fitting."""
-    body = json.dumps([row[c] for c in SEALED[table]], separators=(",", ":"),
-                      ensure_ascii=False)
+    values = [row[c] for c in SEALED[table]]
+    for column, default in SEALED_ADDED.get(table, {}).items():
+        if row.get(column, default) != default:
+            values.append([column, row[column]])
+    body = json.dumps(values, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{table}:{body}".encode()).hexdigest()
 
 
@@ -150,7 +162,8 @@ def seal_pending(db, at, key=None):
     key = key or current_key(db)
     sealed = 0
     with writing(db):
-        for table, columns in SEALED.items():
+        for table in SEALED:
+            columns = sealed_columns(table)
             while True:
                 after = _sealed_up_to(db, table)
                 rows = list(db.query(f"SELECT {', '.join(columns)} FROM {table} WHERE id > ? "
@@ -288,7 +301,7 @@ def _compare_records(db, walk, entry_id, table, detail, seals):
     """Records first..last of one seal entry: none changed, removed or slipped in."""
     name = RECORD_NAMES[table]
     stored = {row["id"]: row for row in db.query(
-        f"SELECT {', '.join(SEALED[table])} FROM {table} WHERE id BETWEEN ? AND ?",
+        f"SELECT {', '.join(sealed_columns(table))} FROM {table} WHERE id BETWEEN ? AND ?",
         [detail["first"], detail["last"]])}
     for row_id, sha in seals.items():
         row = stored.get(row_id)

@@ -52,6 +52,7 @@ class Tile:
     concept: str
     go: str = ""
     opens: str = ""
+    about: str = ""  # on the first page: "someone_else" starts a worry about another child
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ class Page:
     show_if: tuple = ()
     field: str = ""
     role: str = ""  # what the page's answers stand for beyond the journey (PAGE_ROLES)
+    # Its wording when the worry is about another child: Words for "prompt" and "note",
+    # and "tiles": {tile id: (label, say)}. Ids and answers stay the same, so the
+    # urgency rules judge a friend's report as they would the pupil's own.
+    someone_else: dict | None = None
+    # Once answered, the pupil may go straight to the review and send ("Send now"); the
+    # pages after it are offered there ("Tell us more"), not required.
+    send_now: bool = False
 
     def tile(self, tile_id):
         return next((t for t in self.tiles if t.id == tile_id), None)
@@ -79,6 +87,8 @@ class Rule:
     words: tuple = ()
     setting: str = ""
     phrases: tuple = ()  # words normalised for matching (matching.compile_rules)
+    # The referral criteria an urgent rule meets: ((criterion id, its words), ...).
+    refer: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,9 @@ class Content:
             if page.note:
                 texts.append(page.note.say)
             texts += [tile.say for tile in page.tiles]
+            variant = page.someone_else or {}
+            texts += [variant[part].say for part in ("prompt", "note") if part in variant]
+            texts += [say for _, say in variant.get("tiles", {}).values()]
         texts += [w.say for w in (*self.controls.values(), *self.screens.values())]
         return list(dict.fromkeys(t for t in texts if t))
 
@@ -160,7 +173,9 @@ def _words(where, data, symbols=None, need_concept=False):
 def _tile(where, data, symbols):
     if isinstance(data, dict) and data.get("id"):
         where = f"{where.rsplit(' tile ', 1)[0]} tile '{data['id']}'"
-    _check_keys(where, data, ("id", "label", "say", "concept"), ("go", "opens"))
+    _check_keys(where, data, ("id", "label", "say", "concept"), ("go", "opens", "about"))
+    if data.get("about", "someone_else") != "someone_else":
+        raise ContentError(f"{where}: about = \"someone_else\" is the only kind of about")
     if not symbols.has(data["concept"]):
         raise ContentError(f"{where}: no symbol for concept '{data['concept']}'")
     return Tile(**data)
@@ -170,7 +185,11 @@ def _page(where, data, symbols):
     if isinstance(data, dict) and data.get("id"):
         where = f"{where.rsplit(' page ', 1)[0]} page '{data['id']}'"
     _check_keys(where, data, ("id", "kind", "prompt"),
-                ("note", "tiles", "show_if", "field", "role"))
+                ("note", "tiles", "show_if", "field", "role", "someone_else", "send_now"))
+    if data.get("send_now") not in (None, True, False):
+        raise ContentError(f"{where}: send_now must be true or false")
+    if data.get("send_now") and data["kind"] not in ANSWER_KINDS:
+        raise ContentError(f"{where}: send_now is only for pages of answers")
     if data["kind"] not in PAGE_KINDS:
         raise ContentError(f"{where}: unknown kind '{data['kind']}'")
     tiles = data.get("tiles", [])
@@ -188,7 +207,27 @@ def _page(where, data, symbols):
     return Page(data["id"], data["kind"], _words(f"{where} prompt", data["prompt"]),
                 _words(f"{where} note", note) if note else None,
                 tiles, tuple(data.get("show_if", ())), data.get("field", ""),
-                _role(where, data))
+                _role(where, data), _someone_else(where, data.get("someone_else"), tiles),
+                bool(data.get("send_now")))
+
+
+def _someone_else(where, data, tiles):
+    """A page's wording for a worry about another child, checked; None when it has none."""
+    if data is None:
+        return None
+    where = f"{where} someone_else"
+    _check_keys(where, data, (), ("prompt", "note", "tiles"))
+    variant = {"tiles": {}}
+    for part in ("prompt", "note"):
+        if part in data:
+            variant[part] = _words(f"{where} {part}", data[part])
+    ids = {t.id for t in tiles}
+    for tile_id, words in (data.get("tiles") or {}).items():
+        if tile_id not in ids:
+            raise ContentError(f"{where}: tile '{tile_id}' is not a tile of the page")
+        _check_keys(f"{where} tile '{tile_id}'", words, ("label", "say"))
+        variant["tiles"][tile_id] = (words["label"], words["say"])
+    return variant
 
 
 def _check_ref(where, ref, pages):
@@ -261,6 +300,9 @@ def _check_flow(path, pages, flow):
                 raise ContentError(f"{where}: go = '{tile.go}', which is not a page")
             if tile.opens and (page.kind != "text" or tile.opens != "text"):
                 raise ContentError(f"{where}: opens = \"text\" is only for text pages")
+            if tile.about and page.kind != "start":
+                raise ContentError(f"{where}: about = \"someone_else\" is only for the "
+                                   "first page")
             reached.add(tile.go or page_id)
     for page_id in pages:
         if page_id not in reached:
@@ -302,13 +344,44 @@ def _check_roles(path, pages):
             raise ContentError(f"{path}: the journey needs exactly one page of kind '{kind}'")
 
 
+def _load_criteria(path, data):
+    """The referral criteria by id, each a sentence of the policy."""
+    criteria = data.get("criteria", {})
+    if not isinstance(criteria, dict):
+        raise ContentError(f"{path}: [criteria] must be a table of criterion = \"words\"")
+    for key, text in criteria.items():
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(f"{path}: criteria.{key} must be the criterion's words")
+    return criteria
+
+
+def _refer(where, raw, criteria):
+    """An urgent rule names the referral criterion (or criteria) it meets; others none."""
+    named = raw.get("refer", ())
+    named = (named,) if isinstance(named, str) else tuple(named)
+    if raw["level"] != "urgent":
+        if named:
+            raise ContentError(f"{where}: only an urgent rule meets a referral criterion")
+        return ()
+    if not named:
+        raise ContentError(f"{where}: an urgent rule must name the referral criterion it "
+                           f"meets (refer = one of {', '.join(criteria) or 'the [criteria]'})")
+    for key in named:
+        if key not in criteria:
+            raise ContentError(f"{where}: refer = '{key}' is not one of the [criteria]"
+                               f" ({', '.join(criteria) or 'none are given'})")
+    return tuple((key, criteria[key]) for key in named)
+
+
 def _load_rules(path, pages):
     data = _read(path)
-    _check_keys(str(path), data, ("schema", "rule"))
+    _check_keys(str(path), data, ("schema", "rule"), ("criteria",))
+    criteria = _load_criteria(path, data)
     rules, seen = [], set()
     for i, raw in enumerate(data["rule"]):
         where = f"{path}: rule {i + 1}"
-        _check_keys(where, raw, ("id", "level", "reason"), ("all", "any", "words", "setting"))
+        _check_keys(where, raw, ("id", "level", "reason"),
+                    ("all", "any", "words", "setting", "refer"))
         where = f"{path}: rule '{raw['id']}'"
         if raw["id"] in seen:
             raise ContentError(f"{where}: defined twice")
@@ -324,7 +397,7 @@ def _load_rules(path, pages):
         rules.append(Rule(raw["id"], raw["level"], raw["reason"], tuple(raw.get("all", ())),
                           tuple(raw.get("any", ())),
                           tuple(w.lower() for w in raw.get("words", ())),
-                          raw.get("setting", "")))
+                          raw.get("setting", ""), refer=_refer(where, raw, criteria)))
     return rules
 
 

@@ -47,8 +47,11 @@ def page_scan(page, flow_pages=()):
         # The page keeps only the groups whose answers are on screen.
         entries = [{"cue": "", "page": p.id, "items": [f"answer:{p.id}", f"change:{p.id}"]}
                    for p in flow_pages if p.kind in ("choice", "multi", "text")]
-        return entries + [controls_group()]
+        # "Tell us more" (questions not yet answered), shown only when there are some.
+        return entries + ["control:tell-more", controls_group()]
     entries = _grid([f"tile:{tile.id}" for tile in page.tiles])
+    if getattr(page, "send_now", False):
+        entries.append("control:send-now")  # right after the answers it sends
     if page.kind == "start":
         entries.append({"cue": "", "items": [f"option:{o}" for o in START_OPTIONS]})
     return entries + [controls_group()]

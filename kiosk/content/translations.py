@@ -40,6 +40,13 @@ def string_keys(content):
             keys[f"pages.{page.id}.note"] = (page.note.text, page.note.say)
         for tile in page.tiles:
             keys[f"pages.{page.id}.tiles.{tile.id}"] = (tile.label, tile.say)
+        variant = page.someone_else or {}
+        for part in ("prompt", "note"):
+            if part in variant:
+                keys[f"pages.{page.id}.someone_else.{part}"] = (variant[part].text,
+                                                                 variant[part].say)
+        for tile_id, words in variant.get("tiles", {}).items():
+            keys[f"pages.{page.id}.someone_else.tiles.{tile_id}"] = words
     for section in ("controls", "screens"):
         for name, words in getattr(content, section).items():
             keys[f"{section}.{name}"] = (words.text, words.say)
@@ -65,23 +72,25 @@ def _entry(where, value, shown):
     return text, say
 
 
-def _page_strings(path, pages, known):
+def _page_strings(path, pages, known, variant=""):
     strings = {}
     for page_id, table in pages.items():
-        where = f"{path}: pages.{page_id}"
+        where = f"{path}: pages.{page_id}{variant}"
         if not isinstance(table, dict):
             raise TranslationError(f"{where}: expected a table")
         for part, value in table.items():
-            if part == "tiles":
+            if part == "someone_else" and not variant:  # the wording about another child
+                strings.update(_page_strings(path, {page_id: value}, known, ".someone_else"))
+            elif part == "tiles":
                 if not isinstance(value, dict):
                     raise TranslationError(f"{where}.tiles: expected a table of tile = {{...}}")
                 for tile_id, words in value.items():
-                    key = f"pages.{page_id}.tiles.{tile_id}"
+                    key = f"pages.{page_id}{variant}.tiles.{tile_id}"
                     if key not in known:
                         raise TranslationError(f"{path}: {key}: no such tile in the content")
                     strings[key] = _entry(f"{path}: {key}", words, "label")
             else:
-                key = f"pages.{page_id}.{part}"
+                key = f"pages.{page_id}{variant}.{part}"
                 if key not in known:
                     raise TranslationError(f"{path}: {key}: no such page or part in the content")
                 strings[key] = _entry(f"{path}: {key}", value, "text")

@@ -5,6 +5,7 @@ committed. How a push travels is the broker's business: one process today throug
 Socket.IO rooms; a broker over a shared queue could replace it without touching callers.
 """
 import json
+from dataclasses import dataclass
 
 from .alerts import alert_for
 
@@ -20,11 +21,20 @@ class SocketIOBroker:
     def __init__(self, socketio):
         self.socketio = socketio
 
-    def publish(self, notification):
-        self.socketio.emit("notification", notification, to=STAFF_ROOM, namespace=STAFF_NAMESPACE)
+    def publish(self, notification, rooms=None, alert_rooms=None):
+        """To every dashboard and alert screen; or, for a case only some may hear of
+        (one about a member of staff), to just those people's rooms."""
+        if rooms is not None:
+            if rooms:
+                self.socketio.emit("notification", notification, to=list(rooms),
+                                   namespace=STAFF_NAMESPACE)
+        else:
+            self.socketio.emit("notification", notification, to=STAFF_ROOM,
+                               namespace=STAFF_NAMESPACE)
         alert = alert_for(notification)
-        if alert is not None:
-            self.socketio.emit("alert", alert, to=ALERTS_ROOM, namespace=STAFF_NAMESPACE)
+        to = ALERTS_ROOM if alert_rooms is None else list(alert_rooms)
+        if alert is not None and to:
+            self.socketio.emit("alert", alert, to=to, namespace=STAFF_NAMESPACE)
 
 
 def record(db, kind, report_id, payload, at):
@@ -42,17 +52,45 @@ def push(broker, notification):
         broker.publish(notification)
 
 
-def since(db, cursor, limit=PAGE):
+@dataclass(frozen=True)
+class Hearing:
+    """Which reports' notifications one reader may catch up on: all but `hidden`, or,
+    when `only` is given, those reports' alone (and nothing that is not about a report)."""
+    hidden: frozenset = frozenset()
+    only: frozenset | None = None
+
+
+# Set by the staff face: () -> the Hearing of whoever is asking now (None: everything).
+# A hook, so the platform need not know why some cases are closed to some people.
+hearing_for_request = None
+
+
+def _filter(hearing):
+    if hearing is None:
+        return "", []
+    if hearing.only is not None:
+        return " AND report_id IN (SELECT value FROM json_each(?))", [json.dumps(
+            sorted(hearing.only))]
+    if hearing.hidden:
+        return (" AND (report_id IS NULL OR report_id NOT IN (SELECT value FROM json_each(?)))",
+                [json.dumps(sorted(hearing.hidden))])
+    return "", []
+
+
+def since(db, cursor, limit=PAGE, hearing=None):
     """Notifications after `cursor`, oldest first: what a returning dashboard missed."""
-    rows = db.query("SELECT * FROM notifications WHERE id > ? ORDER BY id LIMIT ?",
-                    [int(cursor), limit])
+    where, args = _filter(hearing)
+    rows = db.query(f"SELECT * FROM notifications WHERE id > ?{where} ORDER BY id LIMIT ?",
+                    [int(cursor), *args, limit])
     return [dict(row, payload=json.loads(row["payload"])) for row in rows]
 
 
 def page(db, cursor, limit=PAGE):
     """One page of catch-up after `cursor`: {"notifications", "more"}; while "more" is
-    true the dashboard asks again from the last id it got, until it has everything."""
-    found = since(db, cursor, limit + 1)
+    true the dashboard asks again from the last id it got, until it has everything.
+    Only what the person asking may hear of (hearing_for_request)."""
+    hearing = hearing_for_request() if hearing_for_request is not None else None
+    found = since(db, cursor, limit + 1, hearing)
     return {"notifications": found[:limit], "more": len(found) > limit}
 
 

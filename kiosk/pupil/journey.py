@@ -68,15 +68,34 @@ def _page(page, speaker, symbols, pack):
         label, audio = speaker.words(f"pages.{page.id}.tiles.{tile.id}")
         tiles.append({"id": tile.id, "label": label, "audio": audio,
                       "symbol": symbol_url(symbols, tile.concept, pack), "go": tile.go,
-                      "opens": tile.opens,
+                      "opens": tile.opens, "about": tile.about,
                       # W3C WAI-Adapt symbols: the Bliss concept number, so AAC software
                       # and other packs can recognise the tile's meaning.
                       "bliss": symbols.bliss(tile.concept)})
     return {"id": page.id, "kind": page.kind, "field": page.field,
+            "someone_else": _someone_else(page, speaker, symbols, pack),
+            "send_now": page.send_now,
             "prompt": words("prompt", page.prompt),
             "note": words("note", page.note) if page.note else None,
             "show_if": list(page.show_if), "tiles": tiles,
             "columns": scan.columns_for(len(page.tiles))}
+
+
+def _someone_else(page, speaker, symbols, pack):
+    """The page's words when the worry is about another child, or None: the kiosk shows
+    these instead of the page's own (tiles it does not name keep their words)."""
+    variant = page.someone_else
+    if not variant:
+        return None
+    shown = {"tiles": {}}
+    for part in ("prompt", "note"):
+        if part in variant:
+            shown[part] = _words(speaker, f"pages.{page.id}.someone_else.{part}",
+                                 variant[part].concept, symbols, pack)
+    for tile_id in variant["tiles"]:
+        label, audio = speaker.words(f"pages.{page.id}.someone_else.tiles.{tile_id}")
+        shown["tiles"][tile_id] = {"label": label, "audio": audio}
+    return shown
 
 
 def _languages(content, symbols, speech, settings, rate, pack):

@@ -8,6 +8,7 @@ from ..db import get_db
 from ..safeguarding.reports import (MAX_NAME, MAX_WORDS, BadReport, parse_submission,
     Sender, store_report)
 from ..services import services
+from ..speech.compress import FORMATS
 from ..speech.tts import SpeechError
 from . import bp
 from .enrol import enrolled_kiosk, not_a_kiosk_page, this_kiosk
@@ -69,17 +70,26 @@ def symbol(pack, file_name):
 
 @bp.get("/audio/<key>.wav")
 def audio(key):
-    """A rendered phrase; only phrases from the content are ever rendered."""
+    """A rendered phrase; only phrases from the content are ever rendered.
+
+    `?as=opus` or `?as=mp3` asks for the same words compressed, as the page's browser
+    says it can play (kiosk.js). The format is a query, not the file's extension, so the
+    phrase keeps one path wherever the page compares what it is saying.
+    """
+    fmt = request.args.get("as", "wav")
     speech = services().speech
-    if not speech.is_known(key):
+    if not speech.is_known(key) or (fmt != "wav" and fmt not in FORMATS):
         abort(404)
     try:
-        path = speech.render(key)
+        path, mimetype, encoded = speech.render_as(key, fmt)
     except SpeechError as exc:
         current_app.logger.error("speech unavailable: %s", exc)
         abort(503)
-    response = send_file(path, mimetype="audio/wav", max_age=AUDIO_MAX_AGE)
-    response.headers["Cache-Control"] = f"public, max-age={AUDIO_MAX_AGE}, immutable"
+    response = send_file(path, mimetype=mimetype, max_age=AUDIO_MAX_AGE)
+    # A WAV sent because the encoder failed is not kept under this URL for a year:
+    # the next load asks again and gets the small file once encoding works.
+    response.headers["Cache-Control"] = (f"public, max-age={AUDIO_MAX_AGE}, immutable"
+                                         if encoded else "no-cache")
     return response
 
 

@@ -149,6 +149,7 @@ def case_record(db, report):
                     for c in json.loads(report["choices"])],
         "words": report["words"] or "", "words_source": report["words_source"] or "",
         "name": report["name"] or "", "happened": report["happened"] or "",
+        "about": report["about"] if "about" in report.keys() else "",
         "entries": present_entries(db, report["id"]),
     }
 

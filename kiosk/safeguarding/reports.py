@@ -12,7 +12,10 @@ from .triage import triage
 MAX_WORDS = 2000
 MAX_NAME = 80
 CLIENT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-FIELDS = {"client_id", "answers", "words", "name", "language", "words_source"}
+FIELDS = {"client_id", "answers", "words", "name", "language", "words_source", "about"}
+# Who the worry is about: the pupil themself (""), or another child, told by a friend
+# (policy 004: "a friend or parent may inform someone in school").
+ABOUT = ("", "someone_else")
 # Who turned the pupil's words into text: they typed them, or a recogniser heard
 # them and the pupil confirmed the transcript.
 WORDS_SOURCES = ("", "vosk", "pocketsphinx")
@@ -30,6 +33,7 @@ class Submission:
     name: str
     language: str
     words_source: str = ""
+    about: str = ""
 
 
 def _text(payload, key, limit):
@@ -90,10 +94,14 @@ def parse_submission(payload, content):
     if words_source not in WORDS_SOURCES:
         raise BadReport("'words_source' must be 'vosk' or 'pocketsphinx' when the words "
                         "were spoken, or left out when they were typed")
+    about = payload.get("about") or ""
+    if about not in ABOUT:
+        raise BadReport("'about' must be 'someone_else' for a worry about another child, "
+                        "or left out")
     words = _text(payload, "words", MAX_WORDS)
     return Submission(client_id, _answers(payload["answers"], content), words,
                       _text(payload, "name", MAX_NAME), language,
-                      words_source if words else "")
+                      words_source if words else "", about)
 
 
 def choices_as_seen(content, answers, language="en"):
@@ -142,6 +150,7 @@ def summary(report):
         "kiosk": report["kiosk"], "kiosk_id": report.get("kiosk_id"),
         "reported_by": report.get("reported_by"), "owner_id": report.get("owner_id"),
         "merged_into": report.get("merged_into"), "closed_at": report.get("closed_at"),
+        "about": report.get("about") or "",
     }
 
 
@@ -190,7 +199,7 @@ def store_report(db, school, submission, now, sender=Sender()):
 
 ROW_COLUMNS = ("client_id", "created_at", "source", "kiosk", "kiosk_id", "language", "urgency",
                "reasons", "due_at", "choices", "categories", "words", "words_source", "name",
-               "status", "reported_by", "happened")
+               "status", "reported_by", "happened", "about", "referral_criteria")
 INSERT_REPORT = (f"INSERT INTO reports ({', '.join(ROW_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(ROW_COLUMNS))})")
 
@@ -212,6 +221,9 @@ def _report_row(school, submission, now, sender):
         "words": submission.words, "words_source": submission.words_source,
         "name": submission.name, "status": "new",
         "reported_by": sender.reported_by, "happened": sender.happened,
+        "about": submission.about,
+        # Fixed with the record: what it met when it arrived, whatever the rules say later.
+        "referral_criteria": json.dumps(dict(result.refer)) if result.refer else "",
     }
 
 
@@ -235,7 +247,7 @@ FINISHED_ORDER = "COALESCE(r.closed_at, r.created_at) DESC, r.id DESC"
 # whether there are any (1 or 0), so a dashboard row never carries them.
 SUMMARY_COLUMNS = ("id, created_at, urgency, reasons, due_at, status, source, categories, "
                    "words <> '' AS words, name <> '' AS name, kiosk, kiosk_id, reported_by, "
-                   "owner_id, merged_into, closed_at")
+                   "owner_id, merged_into, closed_at, about")
 
 
 def open_reports(db):

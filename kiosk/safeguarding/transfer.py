@@ -25,6 +25,8 @@ CASE_FIELDS = ("id", "created_at", "source", "kiosk", "language", "urgency", "re
                "due_at", "status", "closed_at", "merged_into", "choices", "categories",
                "words", "words_source", "name", "happened")
 JSON_FIELDS = ("reasons", "choices", "categories")  # stored as JSON text, sent as JSON
+# Fields added since version 1 files were first written, with what an older file means.
+LATER_FIELDS = {"about": ""}
 
 
 class TransferError(ValueError):
@@ -55,7 +57,7 @@ def sign(document, key):
 
 def _case(db, report):
     """One case as the file holds it: the report as stored, and every entry on it."""
-    case = {field: report[field] for field in CASE_FIELDS}
+    case = {field: report[field] for field in (*CASE_FIELDS, *LATER_FIELDS)}
     for field in JSON_FIELDS:
         case[field] = json.loads(report[field] or "[]")
     case["entries"] = [{"id": e["id"], "at": e["at"], "kind": e["kind"], "by": _by(e),
@@ -182,6 +184,7 @@ def _import_case(db, case, document, pupil_id, school, now):
     signature = document["signature"]["value"]
     status = case["status"] if case["status"] in ("closed", "merged") else "acknowledged"
     row = {field: case[field] for field in CASE_FIELDS if field not in ("id", "merged_into")}
+    row.update({field: case.get(field, default) for field, default in LATER_FIELDS.items()})
     for field in JSON_FIELDS:
         row[field] = json.dumps(case[field])
     row.update(client_id=f"transfer:{signature[:16]}:{case['id']}", status=status,

@@ -11,6 +11,7 @@ DEFAULT_REASON = "every worry is seen the same day"
 class Triage:
     level: str      # "urgent" or "same-day"
     reasons: list   # human-readable, most serious first
+    refer: tuple = ()  # referral criteria met: ((id, words), ...), stored with the report
 
 
 def rule_matches(rule, chosen, words, settings):
@@ -37,4 +38,5 @@ def triage(rules, answers, text="", settings=None):
     if not any(r.level == "urgent" for r in matched):
         return Triage("same-day", [r.reason for r in matched] or [DEFAULT_REASON])
     matched.sort(key=lambda r: -LEVELS.index(r.level))
-    return Triage("urgent", [r.reason for r in matched])
+    refer = dict(pair for r in matched for pair in r.refer)
+    return Triage("urgent", [r.reason for r in matched], tuple(refer.items()))

@@ -14,6 +14,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from . import compress
+
 log = logging.getLogger(__name__)
 
 
@@ -138,6 +140,22 @@ class SpeechCache:
         if not path.exists():
             raise SpeechError(done.error or "speech could not be rendered")
         return path
+
+    def render_as(self, key, fmt, timeout=30):
+        """(path, mimetype, encoded) for a known phrase as `fmt` ("wav", "opus", "mp3").
+
+        The WAV is rendered as by render(), then encoded once into a file beside it.
+        An encoder that fails gives the WAV (encoded False) with a log line: the pupil
+        still hears the words, only with more bytes.
+        """
+        path = self.render(key, timeout)
+        if fmt == "wav":
+            return path, compress.WAV_MIMETYPE, True
+        try:
+            return compress.encode(path, fmt), compress.FORMATS[fmt].mimetype, True
+        except compress.EncodeError as exc:
+            log.error("speech sent as WAV instead: %s", exc)
+            return path, compress.WAV_MIMETYPE, False
 
     def render_all(self):
         """Render every registered phrase not yet cached; returns how many were rendered."""

@@ -6,7 +6,8 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 
 from ..accounts import logins, sessions
 from ..db import get_db, writing
-from ..accounts.users import READER_ROLES
+from ..accounts.users import CHAIR_ROLE, READER_ROLES
+from ..safeguarding import allegations, pupils
 from . import bp
 from .auditing import log, refused
 from .identity import KIOSK_REFUSED, current_user, login_state, now, on_a_kiosk
@@ -64,6 +65,79 @@ def roles_required(*roles):
 
 reader_required = roles_required(*READER_ROLES)
 login_required = roles_required()
+
+# Where the chair of governors may go besides the cases about the head: their dashboard
+# (which lists only those cases), its data, and their own account.
+CHAIR_PAGES = {"staff.dashboard", "staff.board_panels", "staff.closed_cases",
+               "staff.notifications_since", "staff.account", "staff.change_password",
+               "staff.logout_everywhere", "staff.logout", "staff.login", "staff.login_code",
+               "staff.static"}
+CLOSED_TO_YOU = "This case is not open to you. If you think you need it, ask the head teacher."
+REPORT_FORM_FIELDS = ("into",)  # form fields that name another case (merging)
+
+
+def _cases_named(view_args):
+    """The case numbers this request names: in its address, or in a form field."""
+    named = [view_args["report_id"]] if "report_id" in view_args else []
+    for name in REPORT_FORM_FIELDS:
+        value = (request.form.get(name) or "").strip() if request.method == "POST" else ""
+        if value.isdigit():
+            named.append(int(value))
+    return named
+
+
+def _closed_to(user, db):
+    """(target, why) when this request names a case the person may not see, else None."""
+    view_args = request.view_args or {}
+    for report_id in _cases_named(view_args):
+        if not allegations.may_read(db, user, report_id):
+            return f"report:{report_id}", "case closed to this account"
+    if "pupil_id" in view_args:
+        if user["role"] == CHAIR_ROLE:
+            return f"pupil:{view_args['pupil_id']}", "pupil records closed to this account"
+        hidden = allegations.naming(db, user["id"])
+        if hidden and any(c["id"] in hidden for c in pupils.cases_for(db, view_args["pupil_id"])):
+            return f"pupil:{view_args['pupil_id']}", "pupil record holds a case closed to this account"
+    if user["role"] == CHAIR_ROLE and "report_id" not in view_args \
+            and request.endpoint not in CHAIR_PAGES:
+        return request.path, f"role {CHAIR_ROLE} may not use {request.endpoint}"
+    return None
+
+
+def shown(db, reports):
+    """Those of these reports the person asking may see listed (dashboard, searches)."""
+    return allegations.visible(db, current_user(), reports)
+
+
+def panels_shown(db, panels):
+    """The dashboard's side panels as the person asking may see them: no sign-off waiting
+    on a case closed to them; for the chair, nothing but their cases' sign-offs."""
+    user = current_user()
+    if user is None:
+        return panels
+    allowed = {r["id"] for r in allegations.visible(
+        db, user, [{"id": i} for i in panels["sign_off"]])}
+    panels = dict(panels, sign_off=[i for i in panels["sign_off"] if i in allowed])
+    if user["role"] == CHAIR_ROLE:
+        panels.update(help=[], warnings=[])
+    return panels
+
+
+@bp.before_request
+def refuse_closed_cases():
+    """One check before every staff route: nobody reaches a case that names them (an
+    allegation about staff), and the chair of governors reaches only the cases about the
+    head. Each refusal is audited with who tried; the words never say why."""
+    user = current_user()
+    if user is None:
+        return None
+    db = get_db()
+    closed = _closed_to(user, db)
+    if closed is None:
+        return None
+    with writing(db):
+        refused(closed[1], closed[0])
+    abort(403, CLOSED_TO_YOU)
 
 
 def _safe_next(target):

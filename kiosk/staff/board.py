@@ -17,7 +17,7 @@ from ..safeguarding.reports import closed_reports, open_reports, summary
 from ..accounts.users import SIGN_OFF_ROLE
 from . import bp
 from .auditing import log, now
-from .auth import reader_required
+from .auth import panels_shown, reader_required, shown
 
 CLOSED_PAGE = 50
 WARNINGS_FOR = timedelta(hours=24)  # an email failure older than this is in the case record
@@ -65,6 +65,7 @@ def escalations(db, report_ids):
 
 def rows_for(db, reports):
     """Dashboard rows for these reports: the summary and how far each has escalated."""
+    reports = shown(db, reports)  # not the cases closed to whoever is asking
     steps = escalations(db, [report["id"] for report in reports]) if reports else {}
     return [dict(summary(report), escalation=steps.get(report["id"])) for report in reports]
 
@@ -96,8 +97,8 @@ def email_warnings(db, at):
 
 def panels(db):
     """Everything beside the rows that a dashboard refreshes as cases move on."""
-    return {"directory": directory(db), "help": help_requests.open_requests(db),
-            "sign_off": waiting_sign_off(db), "warnings": email_warnings(db, now())}
+    return panels_shown(db, {"directory": directory(db), "help": help_requests.open_requests(db),
+                             "sign_off": waiting_sign_off(db), "warnings": email_warnings(db, now())})
 
 
 def first_page(db):

@@ -6,20 +6,21 @@ changed role or password, idle) its dashboard is told and closed. A browser with
 an alert-screen cookie (notify/screens.py) joins the alerts room instead: content-free
 alerts only. Anyone else is refused.
 """
-from flask import request
+from flask import has_request_context, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from .. import notify
 from ..db import get_db
 from ..extensions import socketio
-from ..accounts.users import READER_ROLES
+from ..accounts.users import CHAIR_ROLE, READER_ROLES
+from ..safeguarding import allegations
 from ..notify import SocketIOBroker
 from .alert_screen import outstanding, screen_for_request
 from .auditing import log
 from .identity import current_user, login_state
 from . import bp
 from .rooms import (GatedBroker, close_ended_screens, close_ended_sessions, live_sessions,
-                    open_screens, screen_room, session_room)
+                    open_screens, screen_room, session_room, user_room)
 
 
 SWEEP_SECONDS = 1
@@ -36,11 +37,16 @@ def connect(auth=None):
     user = current_user()
     if user is not None and user["role"] in READER_ROLES:
         session_id = login_state().session_id
-        join_room(notify.STAFF_ROOM)
+        if user["role"] != CHAIR_ROLE:  # the chair hears only of the cases about the head
+            join_room(notify.STAFF_ROOM)
+        join_room(user_room(user["id"]))
         join_room(session_room(session_id))
         live_sessions[request.sid] = session_id
         return
     held = screen_for_request(get_db())
+    if held is not None and held[1]["role"] == CHAIR_ROLE:
+        log("refused", "socket:/staff", {"why": "an alert screen is not for the chair"})
+        held = None
     if held is not None:
         screen = held[0]
         join_room(notify.ALERTS_ROOM)
@@ -50,6 +56,22 @@ def connect(auth=None):
     if user is not None:
         log("refused", "socket:/staff", {"why": f"role {user['role']} may not connect"})
     raise ConnectionRefusedError("staff login required")
+
+
+def _hearing():
+    """What the person asking may catch up on (notify.page asks this): everything but
+    the cases that name them; for the chair, the cases about the head alone."""
+    user = current_user() if has_request_context() else None
+    if user is None:
+        return None
+    db = get_db()
+    if user["role"] == CHAIR_ROLE:
+        return notify.Hearing(only=frozenset(allegations.head_cases(db)))
+    hidden = allegations.naming(db, user["id"])
+    return notify.Hearing(hidden=frozenset(hidden)) if hidden else None
+
+
+notify.hearing_for_request = _hearing
 
 
 @socketio.on("disconnect", namespace=notify.STAFF_NAMESPACE)

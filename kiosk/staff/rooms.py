@@ -1,6 +1,8 @@
 """The live channel's rooms: which socket belongs to which login or alert screen, and
 closing them when a login or a screen ends. Its own module so that logging out (auth)
 can close dashboards without importing the socket handlers."""
+import json
+
 from flask import current_app, has_app_context
 
 from .. import notify
@@ -9,6 +11,7 @@ from ..accounts.users import READER_ROLES
 from ..db import get_db
 from ..extensions import socketio
 from ..notify import screens
+from ..safeguarding import allegations
 
 
 class _Sockets:
@@ -50,6 +53,11 @@ def held_here():
 
 def session_room(session_id):
     return f"session:{session_id}"
+
+
+def user_room(user_id):
+    """Every dashboard of one person: how a case only some may hear of reaches them."""
+    return f"user:{user_id}"
 
 
 def screen_room(screen_id):
@@ -129,13 +137,30 @@ class GatedBroker:
         self.inner = inner
 
     def publish(self, notification):
-        """Close ended logins' dashboards, then push as the inner broker does."""
-        if live_sessions and has_app_context():
-            close_ended_sessions(get_db())
-        self.inner.publish(notification)
+        """Close ended logins' dashboards, then push as the inner broker does; a case
+        closed to someone (an allegation about staff) goes only to those who may hear."""
+        if not has_app_context():
+            self.inner.publish(notification)
+            return
+        db = get_db()
+        if live_sessions:
+            close_ended_sessions(db)
+        allowed = allegations.audience(db, notification.get("report_id"))
+        if allowed is None:
+            self.inner.publish(notification)
+            return
+        self.inner.publish(notification, rooms=[user_room(i) for i in sorted(allowed)],
+                           alert_rooms=[screen_room(i) for i in _screens_of(db, allowed)])
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
+
+
+def _screens_of(db, user_ids):
+    """The alert screens still open for these people."""
+    return [row["id"] for row in db.query(
+        "SELECT id FROM alert_screens WHERE ended_at = '' AND user_id IN "
+        "(SELECT value FROM json_each(?)) ORDER BY id", [json.dumps(sorted(user_ids))])]
 
 
 def disconnect_sessions(session_ids):

@@ -17,6 +17,11 @@ window.KioskAccess = (function () {
   let surfaces = 0;       // how many times a new surface was shown
   const down = {};        // key -> when it went down, for the acceptance time
   let lastPress = -Infinity;
+  // Holding a switch down this long hides the screen at once, from anywhere in the scan:
+  // Hide is always one press away, however far the highlight is from its button.
+  const HOLD_TO_HIDE_MS = 2000;
+  let holdTimer = null;
+  let holdFired = false;
 
   const scanning = () => opts.input === "switch-auto" || opts.input === "switch-manual";
   const $ = (id) => document.getElementById(id);
@@ -144,7 +149,17 @@ window.KioskAccess = (function () {
   function onKeyDown(event) {
     if (!ours(event)) return;
     event.preventDefault();  // not the focused button's own Space/Enter click
-    if (!event.repeat) down[event.key] = performance.now();
+    if (event.repeat) return;
+    down[event.key] = performance.now();
+    clearTimeout(holdTimer);
+    holdFired = false;
+    holdTimer = setTimeout(() => {
+      holdFired = true;
+      clearTimeout(timer);
+      token++;
+      clear();
+      if (hooks.hide) hooks.hide();
+    }, HOLD_TO_HIDE_MS);
   }
   function onKeyUp(event) {
     if (!ours(event)) return;
@@ -152,6 +167,8 @@ window.KioskAccess = (function () {
     const now = performance.now();
     const held = now - (down[event.key] ?? now);
     delete down[event.key];
+    clearTimeout(holdTimer);
+    if (holdFired) { holdFired = false; return; }  // that press was Hide, nothing more
     if (held < opts.accept_ms) return;                 // a brush, not a press
     if (now - lastPress < opts.debounce_ms) return;   // a tremor's second bounce
     lastPress = now;
@@ -228,6 +245,7 @@ window.KioskAccess = (function () {
     },
     suspend(on) {
       suspended = on;
+      clearTimeout(holdTimer);
       if (on) { clearTimeout(timer); token++; clear(); stopDwell(); } else restart();
     },
   };

@@ -13,6 +13,13 @@
   voice.preload = "auto";
   let unlocked = false;
   let queue = [];
+  // Speech in the smallest kind this browser says it plays (Opus, else MP3 for older
+  // iPad Safari), else the WAV every browser plays; the server encodes each phrase once.
+  const AUDIO_AS = [["opus", 'audio/ogg; codecs="opus"'], ["mp3", "audio/mpeg"]]
+    .filter(([, type]) => voice.canPlayType(type)).map(([name]) => name)[0] || "";
+  // Only the server's phrases: a pupil's words read back are a blob: URL, played as it is.
+  const phraseUrl = /\/audio\/\w+\.wav$/;
+  const audioUrl = (url) => (AUDIO_AS && phraseUrl.test(url) ? `${url}?as=${AUDIO_AS}` : url);
 
   function speak(...urls) {
     queue = urls.filter(Boolean);
@@ -23,7 +30,8 @@
     voice.pause();
     const url = queue.shift();
     if (!url || !unlocked) return quiet();
-    voice.src = url;
+    voice.dataset.phrase = url;  // the journey's URL for it (src has the format added)
+    voice.src = audioUrl(url);
     voice.play().catch(quiet);  // no speaker or audio blocked: the words are on screen
   }
   function quiet() {
@@ -39,7 +47,7 @@
   voice.addEventListener("ended", playNext);
   function stopSpeaking() { queue = []; whenQuiet = null; voice.pause(); }
   function preload(urls) {
-    for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = url; }
+    for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = audioUrl(url); }
   }
 
   // Pages are found by the kind content gives them, never by id: a school may rename them.
@@ -50,7 +58,22 @@
   let state;
   function freshState() {
     return { page: J.flow[0], answers: {}, words: "", name: "", skipped: {}, trail: [],
-             sending: null, returnToReview: false, typing: false, wordsSource: "" };
+             sending: null, returnToReview: false, typing: false, wordsSource: "",
+             about: "",  // "someone_else": the worry is about another child
+             seen: {} };  // pages shown: "Tell us more" offers only the others
+  }
+
+  // A page as this pupil sees it: in the wording for a worry about another child when
+  // that is what they chose (same tiles and answers; only the words change).
+  function pageFor(pageId) {
+    const page = J.pages[pageId];
+    const other = state && state.about === "someone_else" && page && page.someone_else;
+    if (!other) return page;
+    return Object.assign({}, page, {
+      prompt: other.prompt || page.prompt,
+      note: other.note || page.note,
+      tiles: page.tiles.map((t) => Object.assign({}, t, other.tiles[t.id] || {})),
+    });
   }
 
   function chosen(pageId) { return state.answers[pageId] || []; }
@@ -70,7 +93,8 @@
     for (const id of J.flow.slice(start)) {
       const page = J.pages[id];
       if (!pageApplies(page)) continue;
-      if (state.returnToReview && page.kind !== "review" && answeredPage(page)) continue;
+      if (state.returnToReview && page.kind !== "review" &&
+          (answeredPage(page) || state.seen[id])) continue;
       return id;
     }
     return pageOfKind("review");
@@ -115,8 +139,10 @@
     stopTyping();
     stopVoice();
     state.page = pageId;
-    const page = J.pages[pageId];
+    const page = pageFor(pageId);
     document.body.dataset.page = pageId;
+    document.body.dataset.about = state.about || "self";
+    state.seen[pageId] = true;
     $("prompt").textContent = page.prompt.text;
     $("note").textContent = page.note ? page.note.text : "";
     main.replaceChildren();
@@ -154,7 +180,7 @@
     speak(tileAudio);
     state.trail.push(state.page);
     show(nextId, { speakPrompt: false });
-    queue.push(spokenPrompt(J.pages[nextId]));
+    queue.push(spokenPrompt(pageFor(nextId)));
     if (voice.paused) playNext();
   }
 
@@ -173,7 +199,31 @@
     }
     main.append(grid);
     if (page.kind === "start") main.append(startOptions());
+    if (page.send_now && J.controls.send_now) {
+      // In the grid's empty place when its last row has one, else under the tiles.
+      if (page.tiles.length % page.columns) grid.append(sendNowButton());
+      else { main.classList.add("stacked"); main.append(sendNowButton()); }
+    }
     setControl("forward", J.controls.next, multi || page.kind === "start" ? multi : false);
+  }
+
+  // "Send now": the review at once, with what is answered so far; the questions after
+  // this one are offered there, not asked first.
+  function sendNowButton() {
+    const words = J.controls.send_now;
+    return el("div", { class: "send-early" }, el("button", {
+      type: "button", id: "send-now", class: "control forward send-now",
+      "data-audio": words.audio, onclick: () => { speak(words.audio); go(pageOfKind("review")); },
+    }, symbol(words.symbol), el("span", {}, words.text)));
+  }
+
+  // The first question the pupil has not met yet (in the flow, before the review).
+  function firstUnmet() {
+    return J.flow.find((id) => {
+      const p = J.pages[id];
+      return ["choice", "multi", "text"].includes(p.kind) && pageApplies(p) &&
+        !state.seen[id] && !answeredPage(p);
+    });
   }
 
   // ---- the first page's own options: language, slower, bigger (for this pupil only) ----
@@ -255,11 +305,15 @@
       say(url, done) { speak(url); if (done) afterSpeaking(done); },
       cue(key) { return key && J.screens[key] ? J.screens[key].audio : ""; },
       paused() { return J.screens.scan_paused; },
+      hide() { if ($("hidden-screen").hidden) hideNow(); },  // a switch held down
     });
   }
 
   function choose(page, tile, multi) {
-    if (page.kind === "start") return advance(nextInFlow(page.id), tile.audio);
+    if (page.kind === "start") {
+      state.about = tile.about || "";
+      return advance(nextInFlow(page.id), tile.audio);
+    }
     if (multi) {
       const now = chosen(page.id);
       state.answers[page.id] = now.includes(tile.id) ? now.filter((t) => t !== tile.id)
@@ -309,8 +363,15 @@
   function renderReview(page) {
     state.returnToReview = false;
     const list = el("div", { class: "review" });
+    const first = pageFor(J.flow[0]);
+    const aboutTile = first.tiles.find((t) => t.about && t.about === state.about);
+    if (aboutTile) {  // who it is about comes first: the DSL reads every answer by it
+      const asked = J.screens.review_about || first.prompt;
+      list.append(reviewRow(Object.assign({}, first, { prompt: asked }), [el("span", { class: "chip about" }, symbol(aboutTile.symbol),
+        el("span", {}, aboutTile.label))], [aboutTile.audio]));
+    }
     for (const id of J.flow) {
-      const p = J.pages[id];
+      const p = pageFor(id);
       if (p.kind === "choice" || p.kind === "multi") {
         if (!pageApplies(p) || !chosen(id).length) continue;
         const tiles = p.tiles.filter((t) => chosen(id).includes(t.id));
@@ -324,6 +385,15 @@
       }
     }
     main.append(list);
+    const unmet = firstUnmet();
+    if (unmet && J.controls.tell_more) {
+      const words = J.controls.tell_more;
+      main.classList.add("stacked");
+      main.append(el("div", { class: "send-early" }, el("button", {
+        type: "button", id: "tell-more", class: "control tell-more", "data-audio": words.audio,
+        onclick: () => { speak(words.audio); state.returnToReview = true; go(unmet); },
+      }, symbol(words.symbol), el("span", {}, words.text))));
+    }
     setControl("forward", J.controls.send);
   }
 
@@ -405,7 +475,7 @@
     }
     const words = state.words.trim();
     return { client_id: clientId, answers, words, name: state.name.trim(),
-             words_source: words ? state.wordsSource : "",
+             words_source: words ? state.wordsSource : "", about: state.about,
              language: document.documentElement.lang.slice(0, 2) };
   }
 
@@ -625,7 +695,7 @@
   }
 
   $("speak").addEventListener("click", () => {
-    const page = J.pages[state.page];
+    const page = pageFor(state.page);
     const mode = KioskVoice.modeFor(page.id);
     if (!mode) return;
     let microphone;
@@ -806,14 +876,14 @@
   $("get-adult").addEventListener("click", askForHelp);
   $("hide").addEventListener("click", hideNow);
   $("forward").addEventListener("click", () => {
-    const page = J.pages[state.page];
+    const page = pageFor(state.page);
     speak(J.controls[page.kind === "review" ? "send" : "next"].audio);
     if (page.kind === "review") return send();
     if (state.typing && page.kind === "text") state.skipped[page.field] = !state[page.field];
     go(nextInFlow(page.id));
   });
   $("listen").addEventListener("click", () => {
-    const page = J.pages[state.page];
+    const page = pageFor(state.page);
     if (page.kind === "urgent") return speak(spokenPrompt(page));
     speak(page.prompt.audio, page.note && page.note.audio);
   });

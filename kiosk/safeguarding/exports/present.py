@@ -13,6 +13,8 @@ CONFIDENTIAL = "CONFIDENTIAL: safeguarding record"
 URGENCY = {"urgent": "Urgent", "same-day": "Same day"}
 STATUS = {"new": "New (not yet acknowledged)", "acknowledged": "Acknowledged",
           "closed": "Closed", "merged": "Merged"}
+ABOUT_OTHER = ("Another child: the pupil who sent it was worried about someone else; "
+               "the answers describe that child")
 ENGINES = {"vosk": "Vosk", "pocketsphinx": "PocketSphinx"}
 
 
@@ -77,6 +79,10 @@ def _facts(case):
     facts = [
         {"label": "Made", "value": case["created_at"], "items": []},
         {"label": "Source", "value": _source(case), "items": []},
+    ]
+    if case.get("about") == "someone_else":
+        facts.append({"label": "About", "value": ABOUT_OTHER, "items": []})
+    facts += [
         {"label": "Urgency", "value": case["urgency_label"], "items": list(case["reasons"])},
         {"label": "Due to be seen by", "value": case["due_at"], "items": []},
         {"label": "Status", "value": _status(case), "items": []},

@@ -201,6 +201,8 @@
     tr.dataset.id = r.id;
     tr.querySelector(".badge").textContent = r.urgency === "urgent" ? "Urgent" : "Same day";
     tr.querySelector(".what").textContent = r.what.join("; ") || "(no answer on what happened)";
+    // A friend's worry: the answers describe another child, not the one who sent it.
+    tr.querySelector(".about").hidden = r.about !== "someone_else";
     tr.querySelector(".reasons").textContent = r.reasons.join("; ");
     const [name, place] = where(r);
     tr.querySelector(".where-name").textContent = name;
