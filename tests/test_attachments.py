@@ -142,9 +142,15 @@ def test_a_role_that_cannot_read_the_case_gets_nothing(app, case, staff_client):
 
 
 def test_a_kiosk_is_never_sent_an_attachment(app, case, client, staff_client):
+    from kiosk.devices.kiosks import DEVICE_COOKIE
     assert attach(staff_client, "chat.txt", TEXT).status_code == 302
     response = client.get("/staff/reports/1/attachments/1")  # the enrolled kiosk
     assert response.status_code in (302, 403) and TEXT not in response.data
+    # A DSL's logged-in browser that is also a kiosk: the login ends, nothing is sent.
+    staff_client.set_cookie(DEVICE_COOKIE, client.get_cookie(DEVICE_COOKIE).value)
+    response = staff_client.get("/staff/reports/1/attachments/1")
+    assert response.status_code in (302, 403) and TEXT not in response.data
+    assert len(rows(app, "SELECT * FROM audit WHERE action = 'attachment.viewed'")) == 0
     anonymous = app.test_client().get("/staff/reports/1/attachments/1")
     assert anonymous.status_code == 302 and "/staff/login" in anonymous.location
 

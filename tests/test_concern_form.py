@@ -6,7 +6,6 @@ import pytest
 
 from kiosk.accounts.users import create_user
 from kiosk.db import get_db
-from kiosk.safeguarding import pupils
 
 from helpers import DSL_PASSWORD, csrf_from, log_in, rows
 
@@ -96,7 +95,6 @@ def test_immediate_danger_sets_the_urgency(app, teacher, danger, urgency, reason
 
 
 def test_the_pupil_is_found_on_record_and_linked(app, db, dsl, teacher, staff_client, clock):
-    pupil = pupils.link.__globals__  # noqa: F841  (the module is loaded)
     db["pupils"].insert({"name": "Sam Jones", "year_group": "Year 5",
                          "created_at": clock().isoformat(), "created_by": dsl["id"]})
     fields = dict(form_fields(teacher.get("/staff/concerns/new")), pupil="Sam", find="1",
@@ -165,3 +163,42 @@ def test_staff_see_only_a_reference_and_status_not_the_record(app, teacher):
     mine = teacher.get("/staff/concerns").get_data(as_text=True)
     assert "Sent: waiting for the DSL" in mine and "Sam Jones" not in mine
     assert teacher.get("/staff/reports/1").status_code == 403
+
+
+def test_when_it_happened_may_be_given_roughly(app, teacher, staff_client):
+    assert concern(teacher, happened_at="", happened_roughly="over the weekend").status_code == 302
+    assert rows(app, "SELECT happened FROM reports")[0]["happened"] == "over the weekend"
+    page = html.unescape(staff_client.get("/staff/reports/1").get_data(as_text=True))
+    assert "When it happened: over the weekend. Told or seen at" in page and "()" not in page
+
+
+def test_a_form_file_naming_an_answer_the_journey_lacks_is_refused(app):
+    from kiosk.safeguarding import concern_form
+    from kiosk.services import services
+    data = {"how": {"question": "How?", "options": [{"id": "a", "label": "A"}]},
+            "danger": {"question": "Danger?", "options": [{"id": "no", "label": "No"}]},
+            "question": [{"question": "What?", "options": [
+                {"answer": "what:dragons", "label": "Dragons"}]}]}
+    with app.app_context(), pytest.raises(concern_form.FormError, match="what:dragons"):
+        concern_form.parse(data, services().content)
+
+
+def test_a_body_map_file_with_a_region_twice_is_refused():
+    from kiosk.safeguarding import body_map
+    region = {"id": "chest", "label": "Chest", "box": [0, 0, 10, 10]}
+    with pytest.raises(body_map.BodyMapError, match="front.chest"):
+        body_map.parse({"side": [{"id": "front", "label": "Front", "regions": [region, region]}]})
+
+
+def test_the_schools_categories_are_suggested_and_left_to_the_dsl(app, teacher, staff_client):
+    from kiosk.safeguarding import categories
+    with app.app_context():
+        first = categories.catalogue()[0]
+    page = html.unescape(teacher.get("/staff/concerns/new").get_data(as_text=True))
+    assert "The DSL team decides the case's categories" in page and first.label in page
+    assert concern(teacher, category=[first.code]).status_code == 302
+    assert entries(app, "staff_concern")[0]["suggested_categories"] == [
+        {"code": first.code, "label": first.label}]
+    case = html.unescape(staff_client.get("/staff/reports/1").get_data(as_text=True))
+    assert f"Categories suggested: {first.label}" in case
+    assert concern(teacher, category=["no_such_category"]).status_code == 400

@@ -43,7 +43,7 @@ SEALED = {
 # Columns added to a sealed table after records were first sealed, with the value every
 # earlier record has: a column still at that value is left out of the hash, so records
 # sealed before it existed keep fitting their seals, and a later change is still seen.
-SEALED_ADDED = {"reports": {"about": ""}}
+SEALED_ADDED = {"reports": {"about": "", "referral_criteria": ""}}
 RECORD_NAMES = {"reports": "report", "report_events": "case entry", "pupils": "pupil",
                 "help_requests": "help request", "help_events": "help request entry"}
 SEALED_UP_TO = "audit.sealed_up_to."  # settings key prefix: the newest id sealed per table

@@ -124,10 +124,11 @@ def init_app(app):
         kiosks as cli_kiosks, symbols as cli_symbols, users as cli_users)
     from . import backup as cli_backup, doctor as cli_doctor
     from . import transfer as cli_transfer
+    from . import pupils as cli_pupils
     from . import service as cli_service
     cli_service.register(app)
     for command in (check_content_command, speech_group):
         app.cli.add_command(command)
     for module in (cli_users, cli_kiosks, cli_escalation, cli_audit, cli_symbols, cli_content,
-                   cli_doctor, cli_backup, cli_transfer):
+                   cli_doctor, cli_backup, cli_transfer, cli_pupils):
         module.register(app)

@@ -119,3 +119,5 @@ def send_report():
     return jsonify(status="stored", reference=report["client_id"],
                    told=svc.school.told_when(report["due_at"], now)), status
 
+
+from . import readback  # noqa: E402,F401  (the typed words, spoken back)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import notify
 from ..db import writing
 from .reports import get_report, summary
-from ..accounts.users import READER_ROLES, SIGN_OFF_ROLE, display_name, get_user
+from ..accounts.users import SIGN_OFF_ROLE, TEAM_ROLES, display_name, get_user
 
 MAX_TEXT = 4000
 
@@ -112,7 +112,10 @@ def sign_off_state(db, report_id):
     if not decisions or any(DECISIONS[d["detail"]["decision"]].refers for d in decisions):
         return "not needed"
     latest = max(d["id"] for d in decisions)
-    signed = [e for e in entries(db, report_id) if e["kind"] == "sign_off" and e["id"] > latest]
+    # The head's sign-off of a reason for not referring despite the criteria (referral.py)
+    # signs off the decision not to refer too: one signature, not two.
+    signed = [e for e in entries(db, report_id)
+              if e["kind"] in ("sign_off", "referral_not_made_signed") and e["id"] > latest]
     return "signed" if signed else "needed"
 
 
@@ -235,7 +238,7 @@ def assign(db, report_id, user, now, owner_id):
     with writing(db):
         report = _open_case(db, report_id)
         owner = get_user(db, owner_id)
-        if owner is None or owner["role"] not in READER_ROLES or not owner["active"]:
+        if owner is None or owner["role"] not in TEAM_ROLES or not owner["active"]:
             raise CaseError("The owner must be an active member of the DSL team or the head.")
         return _add(db, report, "assigned", user, now,
                     {"owner_id": owner["id"], "owner": display_name(owner)},

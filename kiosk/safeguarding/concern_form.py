@@ -32,6 +32,7 @@ class Question:
     text: str
     options: tuple
     multi: bool = False
+    hint: str = ""  # shown on the form only, never kept in the record
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def parse(data, content):
             if page is None or page.tile(tile_id) is None:
                 raise FormError(f"{FILE}: question {number} names '{option.value}', which "
                                 "is not a tile of the pupil journey")
-        questions.append(Question(f"q{number}", block.get("question", ""), options, True))
+        questions.append(Question(f"q{number}", block.get("question", ""), options, True,
+                                  block.get("hint", "")))
     return ConcernForm(_own(data, "how", "how"), _own(data, "danger", "danger"),
                        tuple(questions))
 

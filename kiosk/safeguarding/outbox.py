@@ -181,7 +181,9 @@ def _claim(db, now):
         for key, rows in list(groups.items()):
             about, item_id, purpose, step = key
             ids = [row["id"] for row in rows]
-            if _still_needed(db, about, item_id):
+            # An allegation about staff goes to the head (or chair) whatever the case's
+            # state: acknowledging it does not tell them.
+            if purpose in KEEP_SENDING or _still_needed(db, about, item_id):
                 _set(db, ids, next_try_at=(now + timedelta(seconds=LEASE_SECONDS)).isoformat())
                 continue
             del groups[key]
@@ -190,6 +192,9 @@ def _claim(db, now):
                 "purpose": purpose, "step": step, "to": [row["recipient"] for row in rows],
                 "why": "acknowledged before it could be sent"}, now.isoformat())
     return groups
+
+
+KEEP_SENDING = ("about_staff",)
 
 
 def _set(db, ids, **fields):

@@ -16,7 +16,7 @@ from . import body_map as body_maps, case_pupils, pupils
 from .cases import _add
 from .chronology import describes
 from .concern_form import DANGER_PAGE, HOW_PAGE, staff_content
-from .reports import BadReport, Sender, Submission, parse_submission, store_report
+from .reports import BadReport, Sender, parse_submission, store_report
 
 MAX_FIELD = 2000
 MAX_SHORT = 200
@@ -40,6 +40,7 @@ class Concern:
     pupil_id: int | None
     pupil_name: str
     marks: dict        # body_map.marks_from(...)
+    suggested: tuple = ()  # the school's categories ({code, label}) the adult thinks fit
 
 
 def _text(form, name, what, limit=MAX_FIELD, required=False):
@@ -87,6 +88,17 @@ def _answers(form, concern_form):
     return answers
 
 
+def _suggested(form, catalogue):
+    """The school's categories ticked: a suggestion kept in the record; setting them on
+    the case stays the DSL's judgement (categories.set_categories)."""
+    known = {c.code: c.label for c in catalogue}
+    codes = list(dict.fromkeys(form.getlist("category")))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise BadReport(f"'{unknown[0][:40]}' is not one of the school's categories.")
+    return tuple({"code": c, "label": known[c]} for c in codes)
+
+
 def _pupil(form):
     raw = (form.get("pupil_id") or "").strip()
     if raw and not raw.isdigit():
@@ -98,7 +110,7 @@ def _pupil(form):
     return (int(raw) if raw else None), name
 
 
-def check(form, concern_form, body_map, zone, now):
+def check(form, concern_form, body_map, zone, now, catalogue=()):
     """A Concern from the posted form; BadReport with a plain reason for the first fault."""
     how = _choice(form, concern_form.how, "Say how you know about this: the pupil told "
                   "you, you saw it, or someone else told you.")
@@ -133,7 +145,7 @@ def check(form, concern_form, body_map, zone, now):
         raise BadReport(str(exc)) from None
     return Concern(form.get("client_id", ""), how, told_by, words, seen, happened_at, roughly,
                    told_at, actions, informed, danger, _answers(form, concern_form),
-                   pupil_id, name, marks)
+                   pupil_id, name, marks, _suggested(form, catalogue))
 
 
 def _happened(concern, zone):
@@ -181,7 +193,8 @@ def _entries(db, report, concern_form, concern, pupil, user, now):
               "happened_at": concern.happened_at, "happened_roughly": concern.happened_roughly,
               "told_at": concern.told_at, "actions": concern.actions,
               "informed": concern.informed, "danger": concern.danger,
-              "danger_label": _label(concern_form.danger, concern.danger)}
+              "danger_label": _label(concern_form.danger, concern.danger),
+              "suggested_categories": list(concern.suggested)}
     made = [_add(db, report, "staff_concern", user, now, detail)[1]]
     if concern.marks["marks"]:
         made.append(_add(db, report, "body_map", user, now, concern.marks)[1])
@@ -205,16 +218,23 @@ def _moment(iso):
     return _clock(iso, zone)
 
 
+def _when_text(d):
+    moment, roughly = _moment(d.get("happened_at")), d.get("happened_roughly", "")
+    if moment and roughly:
+        return f"{moment} ({roughly})"
+    return moment or roughly
+
+
 @describes("staff_concern")
 def _staff_concern_entry(d):
     parts = [f"Told by: {d['told_by']}" if d.get("told_by") else "",
              f"What they saw or heard: {d['seen']}" if d.get("seen") else "",
-             "When it happened: " + (" ".join(p for p in (_moment(d.get("happened_at")), (
-                 f"({d['happened_roughly']})" if d.get("happened_at") else
-                 d.get("happened_roughly", ""))) if p)),
+             f"When it happened: {_when_text(d)}",
              f"Told or seen at: {_moment(d.get('told_at'))}",
              f"What they did: {d.get('actions', '')}",
              f"Who else was told: {d.get('informed', '')}",
-             f"In immediate danger: {d.get('danger_label', d.get('danger', ''))}"]
+             f"In immediate danger: {d.get('danger_label', d.get('danger', ''))}",
+             "Categories suggested: " + ", ".join(c["label"] for c in d["suggested_categories"])
+             if d.get("suggested_categories") else ""]
     return (f"Concern logged by staff: {d.get('how_label', d.get('how', ''))}",
             ". ".join(p.rstrip(".") for p in parts if p) + ".")

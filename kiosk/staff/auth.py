@@ -87,11 +87,17 @@ def _cases_named(view_args):
 
 
 def _closed_to(user, db):
-    """(target, why) when this request names a case the person may not see, else None."""
+    """(target, why[, words]) when this request names a case the person may not see (or
+    would give the case to someone it names), else None."""
     view_args = request.view_args or {}
     for report_id in _cases_named(view_args):
         if not allegations.may_read(db, user, report_id):
             return f"report:{report_id}", "case closed to this account"
+    owner = (request.form.get("owner_id") or "").strip() if request.method == "POST" else ""
+    if "report_id" in view_args and owner.isdigit() and \
+            int(owner) in allegations.named_in(db, view_args["report_id"]):
+        return (f"report:{view_args['report_id']}", "owner is named by the case",
+                "This case names that person: it cannot be given to them.")
     if "pupil_id" in view_args:
         if user["role"] == CHAIR_ROLE:
             return f"pupil:{view_args['pupil_id']}", "pupil records closed to this account"
@@ -137,7 +143,7 @@ def refuse_closed_cases():
         return None
     with writing(db):
         refused(closed[1], closed[0])
-    abort(403, CLOSED_TO_YOU)
+    abort(403, closed[2] if len(closed) > 2 else CLOSED_TO_YOU)
 
 
 def _safe_next(target):

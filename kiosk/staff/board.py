@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import abort, current_app, jsonify, request
 
-from ..safeguarding import cases, help_requests
+from ..safeguarding import cases, categories, help_requests
 from .. import notify
 from ..db import get_db, writing
 from ..safeguarding.reports import closed_reports, open_reports, summary
@@ -67,7 +67,9 @@ def rows_for(db, reports):
     """Dashboard rows for these reports: the summary and how far each has escalated."""
     reports = shown(db, reports)  # not the cases closed to whoever is asking
     steps = escalations(db, [report["id"] for report in reports]) if reports else {}
-    return [dict(summary(report), escalation=steps.get(report["id"])) for report in reports]
+    kinds = categories.of_cases(db, [report["id"] for report in reports]) if reports else {}
+    return [dict(summary(report), escalation=steps.get(report["id"]),
+                 categories=kinds.get(report["id"], [])) for report in reports]
 
 
 def waiting_sign_off(db):
@@ -123,16 +125,22 @@ def board_panels(user):
 @bp.get("/api/reports")
 @reader_required
 def closed_cases(user):
-    """The Closed view: ?q= searches, ?page= pages, 50 cases a page."""
+    """The Closed view: ?q= searches, ?category= (the DSL's) narrows, ?page= pages, 50
+    cases a page."""
     try:
         page = max(int(request.args.get("page", "1")), 1)
     except ValueError:
         abort(400, "page must be a number")
     query = request.args.get("q", "")[:200]
     db = get_db()
-    reports, total = closed_reports(db, query, page, CLOSED_PAGE)
+    category = request.args.get("category", "")
+    if category and category not in {c.code for c in categories.catalogue()}:
+        abort(400, "category must be one of the school's categories")
+    reports, total = (categories.closed_reports_in(db, category, query, page, CLOSED_PAGE)
+                      if category else closed_reports(db, query, page, CLOSED_PAGE))
     with writing(db):
-        log("cases.listed", "reports", {"view": "closed", "page": page, "matches": total})
+        log("cases.listed", "reports", {"view": "closed", "page": page, "matches": total,
+                                        "category": category})
     return jsonify(rows=rows_for(db, reports), total=total, page=page,
                    pages=max((total + CLOSED_PAGE - 1) // CLOSED_PAGE, 1),
                    directory=directory(db))

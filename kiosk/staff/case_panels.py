@@ -21,6 +21,15 @@ class Panel:
     where: str = "work"
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A panel as a page includes it (an object, not a dict: in a template a dict's
+    `.values` would be its method, not the panel's values)."""
+    name: str
+    template: str
+    values: dict
+
+
 PANELS = []
 
 
@@ -40,5 +49,5 @@ def panels_for(db, row, user, where):
                         key=lambda p: (p.order, p.name)):
         values = panel.values(db, row, user) if panel.values else {}
         if values is not None:
-            shown.append({"name": panel.name, "template": panel.template, "values": values})
+            shown.append(Shown(panel.name, panel.template, values))
     return shown

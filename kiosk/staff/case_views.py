@@ -87,9 +87,15 @@ def close_case(user, report_id):
 @bp.post("/reports/<int:report_id>/pupil")
 @reader_required
 def link_pupil(user, report_id):
-    return _act(report_id, "linked_pupil", lambda: pupils.link(
-        get_db(), report_id, user, now(), _number("pupil_id"),
-        request.form.get("name", ""), request.form.get("year_group", "")))
+    """Add a pupil on record, or a new one, to the case in a role (the child at risk
+    unless another is chosen). A new pupil like one on record needs "create anyway"."""
+    form = request.form
+    details = {"upn": form.get("upn", "").strip().upper(),
+               "date_of_birth": form.get("date_of_birth", "").strip()}
+    return _act(report_id, "pupil_added", lambda: pupils.link(
+        get_db(), report_id, user, now(), _number("pupil_id"), form.get("name", ""),
+        form.get("year_group", ""), form.get("role") or "subject", details,
+        allow_duplicate=form.get("create_anyway") == "yes"))
 
 
 @bp.post("/reports/<int:report_id>/merge")
@@ -98,3 +104,6 @@ def merge_case(user, report_id):
     """Merge this report, a duplicate, into the case given."""
     return _act(report_id, "merged", lambda: cases.merge(
         get_db(), report_id, _number("into"), user, now(), request.form.get("reason")))
+
+
+from . import link_views  # noqa: E402,F401

@@ -13,7 +13,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from .. import notify
 from ..db import get_db, writing
-from ..safeguarding import body_map, concern_form, outbox, pupils, staff_concerns
+from ..safeguarding import body_map, categories, concern_form, outbox, pupils, staff_concerns
 from ..safeguarding.cases import CaseError
 from ..safeguarding.reports import BadReport
 from ..services import services
@@ -36,13 +36,19 @@ def _form_and_map():
     return (concern_form.load(content_dir, services().content), body_map.load(content_dir))
 
 
+def _catalogue():
+    """The school's categories, where that workflow offers its list."""
+    listing = getattr(categories, "catalogue", None)
+    return tuple(listing()) if listing else ()
+
+
 def _render(user, form, status=200, found=None):
     questions, regions = _form_and_map()
     told_default = now().astimezone(ZoneInfo(_zone())).strftime("%Y-%m-%dT%H:%M")
     return render_template(
         "staff/concern_form.html", user=user, form=form, questions=questions,
         body_map=regions, marked=set(form.getlist("body_map")) if form else set(),
-        found=found, told_default=told_default,
+        found=found, told_default=told_default, categories=_catalogue(),
         client_id=(form.get("client_id") if form else "") or str(uuid.uuid4())), status
 
 
@@ -70,7 +76,8 @@ def new_concern(user):
     questions, regions = _form_and_map()
     db = get_db()
     try:
-        concern = staff_concerns.check(request.form, questions, regions, _zone(), now())
+        concern = staff_concerns.check(request.form, questions, regions, _zone(), now(),
+                                       _catalogue())
         with writing(db):
             report, notifications = staff_concerns.store(
                 db, services().reporting, questions, concern, user, now(), _zone())

@@ -5,7 +5,7 @@ from ..safeguarding import help_requests
 from .. import notify
 from ..db import get_db, writing
 from ..services import services
-from ..accounts.users import READER_ROLES
+from ..accounts.users import TEAM_ROLES
 from . import bp, rooms
 from .auditing import log, now
 from .auth import reader_required
@@ -42,13 +42,13 @@ def readers(db, session_ids, screen_ids):
     """Active DSL-team accounts owning one of these login sessions or alert screens."""
     if not session_ids and not screen_ids:
         return []
-    roles = ", ".join("?" * len(READER_ROLES))
+    roles = ", ".join("?" * len(TEAM_ROLES))  # the chair is not told of a call for help
     return list(db.query(
         "SELECT id, email, name, role FROM users WHERE active = 1 AND role IN "
         f"({roles}) AND (id IN (SELECT user_id FROM staff_sessions WHERE id IN "
         f"({_marks(session_ids)})) OR id IN (SELECT user_id FROM alert_screens WHERE id IN "
         f"({_marks(screen_ids)}))) ORDER BY id",
-        [*READER_ROLES, *session_ids, *screen_ids]))
+        [*TEAM_ROLES, *session_ids, *screen_ids]))
 
 
 def _marks(values):

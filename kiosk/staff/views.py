@@ -4,13 +4,13 @@ import json
 from flask import (abort, current_app, jsonify, make_response, redirect, render_template,
                    request, url_for)
 
-from ..safeguarding import cases, pupils
+from ..safeguarding import allegations, cases, pupils
 from .. import doctor, notify
 from ..safeguarding.chronology import present_entries
 from ..db import get_db, writing
 from ..safeguarding.reports import acknowledge, get_report, summary
 from ..services import services
-from ..accounts.users import READER_ROLES, ROLE_NAMES, get_user, list_users
+from ..accounts.users import READER_ROLES, ROLE_NAMES, TEAM_ROLES, get_user, list_users
 from . import board, bp
 from .alert_screen import keep_alerting
 from .case_panels import panels_for
@@ -70,7 +70,9 @@ def render_case(user, report_id, status=200):
         abort(404, f"There is no report {report_id}.")
     owner = get_user(db, row["owner_id"]) if row["owner_id"] else None
     reporter = get_user(db, row["reported_by"]) if row["reported_by"] else None
-    readers = [u for u in list_users(db) if u["role"] in READER_ROLES and u["active"]]
+    named = set(allegations.named_in(db, report_id))  # never offered their own case
+    readers = [u for u in list_users(db)
+               if u["role"] in TEAM_ROLES and u["active"] and u["id"] not in named]
     return render_template(
         "staff/report.html", user=user, report=summary(row), row=row, words=row["words"],
         words_source=row["words_source"], name=row["name"], groups=_grouped_choices(row),

@@ -71,11 +71,15 @@ window.KioskAccess = (function () {
     const audio = entry.group ? (hooks.cue(entry.cue) || entry.els[0].dataset.audio)
                               : entry.els[0].dataset.audio;
     if (opts.input !== "switch-auto") return hooks.say(audio);
-    let waiting = opts.wait_for_speech ? 2 : 1;
-    const step = () => { if (mine === token && --waiting === 0) advance(); };
+    const step = () => { if (mine === token) advance(); };
     const seconds = steps === 0 && group === null ? opts.first_step : opts.scan_step;
-    timer = setTimeout(step, seconds * 1000);
-    hooks.say(audio, opts.wait_for_speech ? step : null);
+    if (!opts.wait_for_speech) {
+      timer = setTimeout(step, seconds * 1000);
+      return hooks.say(audio);
+    }
+    // The pupil gets the whole step once the words have ended: one who waits for the
+    // kiosk to stop talking must not find the highlight already moving on.
+    hooks.say(audio, () => { if (mine === token) timer = setTimeout(step, seconds * 1000); });
   }
 
   function advance() {
@@ -114,8 +118,12 @@ window.KioskAccess = (function () {
     group = null;
     index = 0;
     steps = 0;
-    if (scanning() && !suspended && entries.length) highlight();
-    else clear();
+    clear();
+    if (!scanning() || suspended || !entries.length) return;
+    // The page's question is heard first; the first highlight's words come after it.
+    const mine = ++token;
+    if (hooks.afterSpeech) hooks.afterSpeech(() => { if (mine === token) highlight(); });
+    else highlight();
   }
 
   function choose() {
@@ -186,7 +194,8 @@ window.KioskAccess = (function () {
   let restRect = null;  // after a choice, the pointer must leave that place first
   function dwellTarget(event) {
     const el = event.target.closest && event.target.closest("button");
-    return el && !el.disabled && !el.closest("[hidden]") ? el : null;
+    // Staff controls (the corner's PIN pad) are never chosen by a resting gaze.
+    return el && !el.disabled && !el.closest("[hidden], [data-no-dwell]") ? el : null;
   }
   function stopDwell() {
     clearInterval(dwellTimer);

@@ -46,8 +46,17 @@
   }
   voice.addEventListener("ended", playNext);
   function stopSpeaking() { queue = []; whenQuiet = null; voice.pause(); }
+  // What may be said next is fetched once into the HTTP cache (the server caches it a year),
+  // not given an Audio element each: every element starts a media player of its own, and
+  // a page of them made on each tap held up the words that tap had just asked for.
+  const fetched = new Set();
   function preload(urls) {
-    for (const url of urls) if (url) { const a = new Audio(); a.preload = "auto"; a.src = audioUrl(url); }
+    const todo = urls.concat(Object.values(J.controls).map((c) => c.audio))
+      .filter((url) => url && !fetched.has(url));
+    todo.forEach((url) => fetched.add(url));
+    const go = () => { for (const url of todo) { const a = new Audio(); a.preload = "auto"; a.src = audioUrl(url); } };
+    if (voice.paused) return go();
+    voice.addEventListener("playing", go, { once: true });
   }
 
   // Pages are found by the kind content gives them, never by id: a school may rename them.
@@ -60,7 +69,8 @@
     return { page: J.flow[0], answers: {}, words: "", name: "", skipped: {}, trail: [],
              sending: null, returnToReview: false, typing: false, wordsSource: "",
              about: "",  // "someone_else": the worry is about another child
-             seen: {} };  // pages shown: "Tell us more" offers only the others
+             seen: {},  // pages shown: "Tell us more" offers only the others
+             heardBack: {} };  // field -> { text, url }: typed words, spoken for the review
   }
 
   // A page as this pupil sees it: in the wording for a worry about another child when
@@ -152,7 +162,7 @@
     $("back").disabled = state.trail.length === 0 || page.kind === "urgent";
     setControl("speak", J.controls.speak, !!KioskVoice.modeFor(pageId) && KioskVoice.supported());
     preload(page.tiles.map((t) => t.audio));
-    if (speakPrompt) speak(spokenPrompt(page));
+    if (speakPrompt) speak(...spokenPrompt(page));
     $("prompt").focus({ preventScroll: true });
     rescan();
   }
@@ -180,14 +190,16 @@
     speak(tileAudio);
     state.trail.push(state.page);
     show(nextId, { speakPrompt: false });
-    queue.push(spokenPrompt(pageFor(nextId)));
+    queue.push(...spokenPrompt(pageFor(nextId)).filter(Boolean));
     if (voice.paused) playNext();
   }
 
   // What a page says when it opens. The urgent page's words follow its report: "sending"
   // until the server has stored it, "told" only after (never "we are telling them" before).
   function spokenPrompt(page) {
-    return page.kind === "urgent" ? urgentWords().audio : page.prompt.audio;
+    if (page.kind === "urgent") return [urgentWords().audio];
+    if (page.kind === "review") return [page.prompt.audio, ...reviewAudio()];
+    return [page.prompt.audio, page.kind === "multi" && page.note ? page.note.audio : ""];
   }
 
   function renderChoices(page) {
@@ -305,11 +317,27 @@
       say(url, done) { speak(url); if (done) afterSpeaking(done); },
       cue(key) { return key && J.screens[key] ? J.screens[key].audio : ""; },
       paused() { return J.screens.scan_paused; },
+      afterSpeech(fn) { afterSpeaking(fn); },  // the page's question before any highlight
       hide() { if ($("hidden-screen").hidden) hideNow(); },  // a switch held down
     });
   }
 
-  function choose(page, tile, multi) {
+  // A choice that sends an urgent report at once, made by scanning or dwell (where a
+  // pause or a glance can choose the wrong thing), is checked once, spoken, first.
+  function checkUrgent(page, tile, multi) {
+    const words = state.about === "someone_else" && J.screens.check_urgent_other
+      ? J.screens.check_urgent_other : J.screens.check_urgent;
+    if (!words || J.access.input === "touch" || !isUrgent(tile.go)) return false;
+    dialog.open("confirm", tile.symbol, words.text, tile.label, J.controls.heard_wrong,
+                J.controls.heard_right);
+    speak(words.audio, tile.audio);
+    onVoiceYes = () => { dialog.close(); choose(page, tile, multi, true); };
+    onVoiceNo = () => { stopSpeaking(); dialog.close(); };
+    return true;
+  }
+
+  function choose(page, tile, multi, checked = false) {
+    if (!checked && checkUrgent(page, tile, multi)) return;
     if (page.kind === "start") {
       state.about = tile.about || "";
       return advance(nextInFlow(page.id), tile.audio);
@@ -326,10 +354,15 @@
     advance(tile.go || nextInFlow(page.id), tile.audio);
   }
 
+  // Switch scanning cannot type (each press would go into the box): a tile that opens
+  // a text box is not offered; speaking (where it is on) and skipping still are.
+  const scanningInput = () => ["switch-auto", "switch-manual"].includes(J.access.input);
+
   function renderText(page) {
     const field = page.field;
     const grid = tileGrid(page);
     for (const tile of page.tiles) {
+      if (tile.opens === "text" && scanningInput()) continue;
       grid.append(tileButton(tile, null, () => {
         if (tile.opens === "text") { speak(tile.audio); return openTyping(page); }
         state[field] = "";
@@ -360,8 +393,31 @@
   }
   function stopTyping() { if (state) state.typing = false; }
 
+  // The typed words as speech, fetched as the pupil finishes typing, for the review to
+  // read out with the rest (a pupil who cannot read hears what they wrote). Kept only in
+  // this page's memory, as the words are.
+  async function readBack(field) {
+    const text = (state[field] || "").trim();
+    if (!text || (state.heardBack[field] && state.heardBack[field].text === state[field])) return;
+    const mine = state;
+    try {
+      const response = await fetch("/api/read-back", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, language: J.lang, slower: J.pupil.slower }) });
+      if (!response.ok) return;  // the words stay on screen; the review reads the label
+      const url = URL.createObjectURL(await response.blob());
+      if (state !== mine) return URL.revokeObjectURL(url);  // cleared meanwhile
+      const old = state.heardBack[field];
+      if (old) URL.revokeObjectURL(old.url);
+      state.heardBack[field] = { text: mine[field], url };
+    } catch (err) {
+      // no answer: the review reads the label only
+    }
+  }
+
   function renderReview(page) {
     state.returnToReview = false;
+    reviewSpoken = [];
     const list = el("div", { class: "review" });
     const first = pageFor(J.flow[0]);
     const aboutTile = first.tiles.find((t) => t.about && t.about === state.about);
@@ -380,8 +436,10 @@
       } else if (p.kind === "text" && state[p.field]) {
         const label = p.field === "name" ? J.screens.your_name
           : state.wordsSource ? J.screens.spoken_words : J.screens.typed_words;
+        const back = state.heardBack[p.field];
+        const ownWords = back && back.text === state[p.field] ? back.url : "";
         list.append(reviewRow(p, [el("span", { class: "chip words" }, symbol(label.symbol),
-          el("span", {}, state[p.field]))], [label.audio]));
+          el("span", {}, state[p.field]))], [label.audio, ownWords]));
       }
     }
     main.append(list);
@@ -397,7 +455,12 @@
     setControl("forward", J.controls.send);
   }
 
+  // What the review reads out when it opens: each question, then its answers.
+  let reviewSpoken = [];
+  function reviewAudio() { return reviewSpoken; }
+
   function reviewRow(page, chips, audios) {
+    reviewSpoken.push(page.prompt.audio, ...audios);
     // The button's name is its visible label; the question it changes describes it.
     const change = el("button", { type: "button", class: "change", "data-page": page.id,
       "aria-describedby": "q-" + page.id, onclick: () => {
@@ -738,7 +801,7 @@
         dialog.close();
         const multi = page.kind === "multi";
         if (multi && chosen(page.id).includes(tile.id)) return speak(tile.audio);
-        choose(page, tile, multi);
+        choose(page, tile, multi, true);  // the pupil has just said yes to it
       };
     } else if (event.status === "words") {
       dialog.open("confirm", J.controls.speak.symbol, J.screens.did_you_say_words.text,
@@ -879,12 +942,15 @@
     const page = pageFor(state.page);
     speak(J.controls[page.kind === "review" ? "send" : "next"].audio);
     if (page.kind === "review") return send();
-    if (state.typing && page.kind === "text") state.skipped[page.field] = !state[page.field];
+    if (state.typing && page.kind === "text") {
+      state.skipped[page.field] = !state[page.field];
+      readBack(page.field);
+    }
     go(nextInFlow(page.id));
   });
   $("listen").addEventListener("click", () => {
     const page = pageFor(state.page);
-    if (page.kind === "urgent") return speak(spokenPrompt(page));
+    if (page.kind === "urgent") return speak(...spokenPrompt(page));
     speak(page.prompt.audio, page.note && page.note.audio);
   });
 
@@ -908,25 +974,27 @@
   setInterval(tickClock, 15000);
 
   let resetWanted = false;  // a reset that could not reload yet: something was still on its way
+  // A reset clears the page in place (answers, screen, any language or pace): the sound
+  // the last pupil unlocked stays unlocked, so the first page speaks to the next one, as
+  // a reload could not (a browser plays sound only after a tap on the page it is in).
   function resetNow() {
     stopSpeaking();
     stopVoice();
-    if (busy()) return clearForNext();
-    // replace, not assign: no history entry, nothing for Back to bring back
-    location.replace(location.pathname);
+    clearForNext(busy());
+    speak(...spokenPrompt(pageFor(J.flow[0])));
   }
 
   // What a reset does while a report or call for help is still being sent: the screen and
   // the answers go at once, as they would on a reload; the pending send itself stays in
   // memory and goes on being tried, untied from the screen.
-  function clearForNext() {
+  function clearForNext(reloadLater = true) {
     closePin();
     forgetScreen();
     state = freshState();
     if (J !== FIRST) useJourney(FIRST);  // the kiosk's own language and pace again
     $("hidden-screen").hidden = true;
     $("app").hidden = false;
-    resetWanted = true;
+    resetWanted = reloadLater;  // once the send is done, a reload drops what it held
     show(J.flow[0], { speakPrompt: false });
     armIdle();
   }
@@ -973,7 +1041,8 @@
       if (left <= 0) { clearInterval(overlayTimer); resetNow(); }
     }, 1000);
   }
-  for (const type of ["pointerdown", "keydown", "input"]) {
+  // "click" too: dwell and switch scanning choose by clicking the button for the pupil.
+  for (const type of ["pointerdown", "keydown", "input", "click"]) {
     document.addEventListener(type, () => {
       unlocked = true;
       if ($("overlay").hidden || !overlayTimer) armIdle();

@@ -1,4 +1,7 @@
-"""Anonymous counts for governors: reports by month, category and urgency, as rows or CSV."""
+"""Anonymous counts for governors: reports by month, category and urgency, as rows or CSV.
+
+Two kinds of category sit side by side: the pupils' own "what happened" tiles, and the
+categories the DSL set on the case (content/categories.toml), named "DSL category: ..."."""
 import csv
 import io
 import json
@@ -10,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ALL = "All reports"  # one per report per month and urgency, so totals are not inflated
 NOT_SAID = "Not said"
+DSL = "DSL category: "  # before the label of a category the DSL set on the case
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # A cell starting with one of these is a formula to a spreadsheet; labels are editable content.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,13 +39,16 @@ def counts(db, start=None, end=None, tz="Europe/London"):
     if first and last and first > last:
         raise ValueError(f"start {start} is after end {end}")
     kinds = _kinds(db)
+    months = json.dumps(_months(kinds, zone, first, last))
     tally = Counter()
     for month, urgency, categories_json, reports in db.execute(COUNTED, [
-            json.dumps(_months(kinds, zone, first, last)), json.dumps(kinds)]):
+            months, json.dumps(kinds)]):
         if not reports:
             continue  # that kind had none that month
         for category in (ALL, *_categories(categories_json)):
             tally[(month, category, urgency)] += reports
+    for month, urgency, label, reports in db.execute(DSL_COUNTED, [months]):
+        tally[(month, DSL + label, urgency)] += reports
     return sorted((CountRow(*key, reports) for key, reports in tally.items()), key=_order)
 
 
@@ -129,6 +136,16 @@ COUNTED = (
     f"AND {UTC} >= m.first AND {UTC} < m.after) FROM kinds k CROSS JOIN months m")
 
 
+# The DSL's categories on the cases of each school month (only cases they have set).
+DSL_COUNTED = (
+    "WITH months(month, first, after) AS (SELECT value ->> 0, value ->> 1, value ->> 2 "
+    "FROM json_each(?)) "
+    "SELECT m.month, r.urgency, c.label, count(*) FROM case_categories c "
+    "JOIN reports r ON r.id = c.report_id AND r.merged_into IS NULL "
+    "JOIN months m ON datetime(r.created_at) >= m.first AND datetime(r.created_at) < m.after "
+    "GROUP BY m.month, r.urgency, c.label")
+
+
 def _kinds(db):
     """[urgency, categories, first moment, last moment] of each kind of report counted."""
     kinds, after = [], None
@@ -180,8 +197,10 @@ def _categories(categories_json):
 
 
 def _order(row):
-    """By month; 'All reports' first and 'Not said' last; urgent before same-day."""
-    rank = 0 if row.category == ALL else 2 if row.category == NOT_SAID else 1
+    """By month; 'All reports' first, the pupils' categories ('Not said' last), then the
+    DSL's; urgent before same-day."""
+    rank = (0 if row.category == ALL else 2 if row.category == NOT_SAID
+            else 3 if row.category.startswith(DSL) else 1)
     return (row.month, rank, row.category.casefold(), URGENCY_ORDER.get(row.urgency, 9),
             row.urgency)
 

@@ -156,6 +156,12 @@
   let directory = config.directory || { kiosks: {}, people: {} };
   let signOff = new Set(config.sign_off || []);
   let view = "open", closedPage = 1, closedQuery = "";
+  // The DSL's categories: the filter chosen ("" for all) and each code's label, from the
+  // filter's own options (the school's list, content/categories.toml).
+  const categoryFilter = $("category-filter");
+  const categoryLabels = new Map(categoryFilter ? [...categoryFilter.options]
+    .filter((o) => o.value).map((o) => [o.value, o.textContent]) : []);
+  let category = "";
   let watermark = config.cursor || 0;
   const seen = new Set();
   let drawPending = false, panelsPending = null;
@@ -204,6 +210,11 @@
     // A friend's worry: the answers describe another child, not the one who sent it.
     tr.querySelector(".about").hidden = r.about !== "someone_else";
     tr.querySelector(".reasons").textContent = r.reasons.join("; ");
+    let tags = tr.querySelector(".dsl-categories");
+    if (!tags) { tags = el("span", "dsl-categories"); tr.querySelector(".reasons").after(tags); }
+    const codes = r.categories || [];
+    tags.textContent = codes.length
+      ? `DSL: ${codes.map((c) => categoryLabels.get(c) || c).join(", ")}` : "";
     const [name, place] = where(r);
     tr.querySelector(".where-name").textContent = name;
     tr.querySelector(".where-place").textContent = place;
@@ -246,16 +257,21 @@
     if (view !== "open") return;
     const now = Date.now();
     let at = tbody.firstElementChild;
-    for (const r of [...reports.values()].sort(order)) {
+    const shown = [...reports.values()].filter(inCategory);
+    for (const r of shown.sort(order)) {
       let tr = rowEls.get(r.id);
       if (!tr) { tr = newRow(); rowEls.set(r.id, tr); dirty.add(r.id); }
       if (dirty.has(r.id)) renderRow(tr, r, now);
       // Only rows that change place move, so a focused button stays focused.
       if (tr === at) at = at.nextElementSibling; else tbody.insertBefore(tr, at);
     }
-    for (const [id, tr] of rowEls) if (!reports.has(id)) { tr.remove(); rowEls.delete(id); }
+    for (const [id, tr] of rowEls) {
+      if (!reports.has(id)) { tr.remove(); rowEls.delete(id); }
+      else if (!inCategory(reports.get(id))) tr.remove();  // kept, to come back unfiltered
+    }
     dirty.clear();
-    $("empty").hidden = reports.size > 0;
+    $("empty").textContent = category ? "No open cases in this category." : "No open cases.";
+    $("empty").hidden = shown.length > 0;
     drawSignOff();
   }
 
@@ -300,6 +316,11 @@
     reports.set(p.id, r);
     dirty.add(p.id);
     scheduleDraw();
+    // A row's categories are not in the notification: fetch them when they changed, or
+    // when a case comes back (reopened) that this page has not held.
+    if (n.kind === "case.categories_set" || (n.kind.startsWith("case.") && !old)) {
+      fetchCategories(p.id);
+    }
     const urgent = p.urgency === "urgent";
     if ((n.kind === "report.new" && !old) || n.kind === "report.escalated") {
       if (quiet) { away.reports += n.kind === "report.new"; away.urgent ||= urgent; return; }
@@ -420,7 +441,8 @@
     const banner = $("urgent-banner");
     banner.hidden = parts.length === 0;
     banner.textContent = parts.length ? `Waiting for someone now: ${parts.join(", ")}.` : "";
-    $("open-count").textContent = `(${reports.size})`;
+    const inView = category ? [...reports.values()].filter(inCategory).length : reports.size;
+    $("open-count").textContent = category ? `(${inView} of ${reports.size})` : `(${reports.size})`;
     attention = urgent + late + help;
     updateTitle();
   }
@@ -453,6 +475,25 @@
     }, 300);
   }
 
+  // ---- the DSL's categories: a filter over both views ----
+  function inCategory(r) { return !category || (r.categories || []).includes(category); }
+
+  async function fetchCategories(id) {
+    const response = await fetch(`/staff/api/reports/${id}/categories`,
+      { headers: { Accept: "application/json" } });
+    if (response.status === 401) return reconnect();
+    if (!response.ok || !reports.has(id)) return;
+    reports.get(id).categories = (await response.json()).categories;
+    dirty.add(id);
+    scheduleDraw();
+  }
+
+  function chooseCategory() {
+    category = categoryFilter.value;
+    if (view === "closed") { closedPage = 1; loadClosed(); }
+    scheduleDraw();  // the open rows, and the open count, in either view
+  }
+
   // ---- Open and Closed views ----
   function showView(which) {
     view = which;
@@ -471,7 +512,9 @@
   }
 
   async function loadClosed() {
-    const url = `${config.urls.closed}?${new URLSearchParams({ q: closedQuery, page: closedPage })}`;
+    const query = { q: closedQuery, page: closedPage };
+    if (category) query.category = category;
+    const url = `${config.urls.closed}?${new URLSearchParams(query)}`;
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (response.status === 401) return reconnect();
     if (!response.ok || view !== "closed") return;
@@ -479,7 +522,8 @@
     directory = page.directory;
     const now = Date.now();
     tbody.replaceChildren(...page.rows.map((r) => { const tr = newRow(); renderRow(tr, r, now); return tr; }));
-    $("empty").textContent = closedQuery ? "No closed case matches." : "No closed cases yet.";
+    $("empty").textContent = closedQuery || category ? "No closed case matches."
+      : "No closed cases yet.";
     $("empty").hidden = page.rows.length > 0;
     $("page-of").textContent = `Page ${page.page} of ${page.pages} `
       + `(${page.total === 1 ? "1 case" : `${page.total} cases`})`;
@@ -497,6 +541,7 @@
       loadClosed();
     });
     $("newer").addEventListener("click", () => { closedPage -= 1; loadClosed(); });
+    if (categoryFilter) categoryFilter.addEventListener("change", chooseCategory);
     $("older").addEventListener("click", () => { closedPage += 1; loadClosed(); });
     tbody.addEventListener("click", (event) => {
       const button = event.target.closest("button.ack");
