@@ -9,6 +9,7 @@ only that one (`canPlayType`), so it asks for it as it would on a browser that d
 """
 import argparse
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -171,6 +172,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-speech-") as cache, \
             running_server(with_dsl=False, config={"SPEECH_CACHE": cache}) as server, \
             sync_playwright() as pw:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line a request
         app = minimal_app(cache)
         port = free_port()
         minimal = make_server("127.0.0.1", port, app, threaded=True)

@@ -478,6 +478,18 @@ def _m023_report_about(db):
                "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
 
 
+@migrations()
+def _m024_hearing_back(db):
+    # A kiosk report's picture code (safeguarding/hearing_back.py), kept only as a keyed
+    # hash, and what the DSL chose the pupil hears: the newest hearing_back entry's
+    # choice, mirrored here so a kiosk's check is one look-up.
+    db.execute("CREATE TABLE hearing_codes (report_id INTEGER PRIMARY KEY "
+               "REFERENCES reports(id), code_hash TEXT NOT NULL, created_at TEXT NOT NULL, "
+               "expires_at TEXT NOT NULL, choice TEXT NOT NULL DEFAULT '', "
+               "choice_entry INTEGER, last_checked_at TEXT NOT NULL DEFAULT '')")
+    db.execute("CREATE INDEX hearing_codes_by_hash ON hearing_codes (code_hash)")
+
+
 def _adopt_earlier_record(db):
     """Databases made before the schema moved to sqlite-utils migrations kept their list
     in `_migrations`: carry it over once, so nothing is applied twice."""

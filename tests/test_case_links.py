@@ -201,3 +201,22 @@ def test_an_open_case_links_to_a_closed_one_which_stays_closed(closed, staff_cli
     assert post(staff_client, "/staff/reports/1/links", other="2",
                 reason="x").status_code == 409
     assert "Link case" not in page(staff_client, 1)
+
+
+def test_a_case_closed_to_someone_is_neither_linked_nor_shown_to_them(app, cases, staff_client,
+                                                                       db):
+    with app.app_context():
+        deputy_id = create_user(get_db(), "deputy@school.example", DSL_PASSWORD, "deputy")["id"]
+    assert post(staff_client, "/staff/reports/2/about-staff", staff_user_id=str(deputy_id),
+                reason="Pupil says this adult shouted at them.").status_code == 302
+    deputy = app.test_client()
+    assert log_in(deputy, "deputy@school.example").status_code == 302
+    refused = post(deputy, "/staff/reports/1/links", other="2", reason="Related")
+    assert refused.status_code == 400
+    assert "There is no case 2 you can link to" in refused.get_data(as_text=True)
+    assert post(staff_client, "/staff/reports/1/links", other="2",
+                reason="Same incident.").status_code == 302
+    assert 'href="/staff/reports/2"' not in page(deputy, 1)
+    gone = post(deputy, "/staff/reports/1/links/remove", other="2", reason="x")
+    assert gone.status_code == 409
+    assert db.execute("SELECT count(*) FROM case_links").fetchone()[0] == 1

@@ -104,7 +104,7 @@ def load_language(path, known, rule_ids):
     except tomllib.TOMLDecodeError as exc:
         raise TranslationError(f"{path}: {exc}") from None
     allowed = {"schema", "code", "name", "english_name", "direction", "voice", "pages",
-               "controls", "screens", "urgency_words"}
+               "controls", "screens", "urgency_words", "hearing_back"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise TranslationError(f"{path}: unknown key '{unknown[0]}'")
@@ -125,6 +125,9 @@ def load_language(path, known, rule_ids):
             if key not in known:
                 raise TranslationError(f"{path}: {key}: no such entry in messages.toml")
             strings[key] = _entry(f"{path}: {key}", value, "text")
+    # Hearing back's pictures and words (content/hearing_back.toml checks the names).
+    for name, value in data.get("hearing_back", {}).items():
+        strings[f"hearing_back.{name}"] = _entry(f"{path}: hearing_back.{name}", value, "text")
     words = {}
     for rule_id, phrases in data.get("urgency_words", {}).items():
         if rule_id not in rule_ids:

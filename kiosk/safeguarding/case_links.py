@@ -98,7 +98,8 @@ def unlink(db, report_id, other_id, user, now, reason):
         if other_id is None:
             raise CaseError("Give the number of the linked case.")
         pair = _pair(report_id, other_id)
-        if not db["case_links"].count_where("low = ? AND high = ?", pair):
+        if not db["case_links"].count_where("low = ? AND high = ?", pair) \
+                or not allegations.may_read(db, user, other_id):
             raise CaseError(f"Case {report_id} is not linked to case {other_id}.", 409)
         reason = _text(reason, "The reason for unlinking")
         _add(db, get_report(db, other_id), UNLINKED, user, now,

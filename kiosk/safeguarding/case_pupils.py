@@ -102,9 +102,10 @@ def add_pupil(db, report_id, user, now, pupil_id, role, school=None):
         if _current_row(db, report_id, pupil["id"]):
             raise CaseError(f"{pupil['name']} is already on this case: change their role "
                             "instead.", 409)
-        db["case_pupils"].insert({"report_id": report_id, "pupil_id": pupil["id"],
-                                  "role": role, "added_at": now.isoformat()})
-        row_id = db["case_pupils"].last_pk
+        table = db["case_pupils"]
+        table.insert({"report_id": report_id, "pupil_id": pupil["id"], "role": role,
+                      "added_at": now.isoformat()})
+        row_id = table.last_pk
         made = _add(db, report, ADDED, user, now, _who(pupil, role),
                     changes={"pupil_id": _first_subject(db, report_id)})
         db["case_pupils"].update(row_id, {"added_entry": made[0]})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .. import audit, notify
-from . import help_requests, outbox
+from . import help_requests, outbox, task_reminders
 from ..db import writing
 from .email_text import help_escalation, report_escalation
 from ..mailer import Mailer
@@ -190,6 +190,7 @@ def check(app, db, watching=()):
     broker = app.extensions["kiosk"].broker
     outbox.queue_arrivals(db, clock(), config)
     done = escalate(db, clock(), config, broker, watching)
+    task_reminders.remind_overdue(db, clock(), config, broker)  # their email goes below too
     sent = {(r["about"], r["id"], r["step"]): r for r in outbox.deliver(
         db, clock, Mailer.from_config(config), broker) if r["purpose"] == "escalation"}
     for step in done:
@@ -207,7 +208,9 @@ def _ladder_job(app, watching):
         for step in done:
             log.info("%s %s: step %s (%s), told %s", step["about"], step["id"], step["step"],
                      step["role_name"], ", ".join(step["told"]) or "nobody")
-        if any(step["emailed"] for step in done):
+        reminded = task_reminders.remind_overdue(db, config["CLOCK"](), config,
+                                                 app.extensions["kiosk"].broker)
+        if any(step["emailed"] for step in done + reminded):
             outbox.wake(app)  # the email goes now, from the delivery ticker
     return job
 

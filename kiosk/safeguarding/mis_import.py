@@ -24,7 +24,7 @@ HEADINGS = {
                          "givenname", "legalforenames", "forenames"),
     "preferred_first_name": ("preferredforename", "preferredfirstname", "preferredname",
                              "knownas", "chosenname"),
-    "surname": ("legalsurname", "surname", "lastname", "familyname"),
+    "surname": ("legalsurname", "surname", "legallastname", "lastname", "familyname"),
     "date_of_birth": ("dob", "dateofbirth", "birthdate", "birthday"),
     "year_group": ("year", "yeargroup", "ncyear", "nationalcurriculumyear", "yeartaughtin",
                    "curriculumyear"),
@@ -35,7 +35,7 @@ HEADINGS = {
                 "cpstatus"),
 }
 NEEDED = ("upn", "surname")
-UPN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")  # a check letter, 11 digits, a digit or a letter
+UPN = pupils.UPN
 YES = {"y", "yes", "true", "1", "x", "t"}
 NO = {"", "n", "no", "false", "0", "f", "none", "-"}
 # SIMS / DfE SEN provision codes; anything else that says yes is kept as "Yes".

@@ -5,11 +5,15 @@ and never changes. What the school's MIS says now (UPN, names, date of birth, ye
 SEND, looked after, child-protection plan) lives in pupil_details; every change to it is
 a pupil_changes row, which the database will not let anyone change or delete.
 """
+import re
+from datetime import date
+
 from .cases import CaseError, _text
 
 MAX_NAME = 80
 DETAIL_FIELDS = ("upn", "legal_first_name", "preferred_first_name", "surname",
                  "date_of_birth", "year_group", "send", "looked_after", "cp_plan")
+UPN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")  # a check letter, 11 digits, a digit or a letter
 FLAG_LABELS = {"send": "SEND", "looked_after": "Looked after (CLA)",
                "cp_plan": "Child protection plan"}
 
@@ -103,7 +107,7 @@ def create(db, user, now, name, year_group="", details=None, allow_duplicate=Fal
     if len(name) > MAX_NAME:
         raise CaseError(f"The pupil's name is too long: at most {MAX_NAME} characters.")
     year_group = _text(year_group, "The year group", required=False)[:20]
-    details = {k: v for k, v in (details or {}).items() if v not in ("", None, False)}
+    details = _checked(details, now)
     if not allow_duplicate:
         found = duplicates(db, name, details.get("upn", ""))
         if found:
@@ -116,10 +120,30 @@ def create(db, user, now, name, year_group="", details=None, allow_duplicate=Fal
                   "created_by": user["id"] if user else None})
     pupil_id = table.last_pk
     if details:
-        db["pupil_details"].insert(dict({f: "" for f in DETAIL_FIELDS}, pupil_id=pupil_id,
-                                        year_group=year_group, looked_after=0, cp_plan=0,
-                                        updated_at=now.isoformat(), **details), replace=False)
+        row = dict({f: "" for f in DETAIL_FIELDS}, looked_after=0, cp_plan=0,
+                   year_group=year_group)
+        row.update({k: _stored(v) for k, v in details.items()})
+        db["pupil_details"].insert(dict(row, pupil_id=pupil_id, updated_at=now.isoformat()))
     return pupil_id
+
+
+def _checked(details, now):
+    """A new pupil's details from a form, each checked; empty ones left out."""
+    details = {k: v for k, v in (details or {}).items() if v not in ("", None, False)}
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise CaseError(f"Unknown pupil detail: {', '.join(sorted(unknown))}.")
+    if "upn" in details and not UPN.match(details["upn"]):
+        raise CaseError("That is not a UPN: a letter, 11 digits, then a digit or letter "
+                        "(13 characters, as the MIS shows it).")
+    if "date_of_birth" in details:
+        try:
+            born = date.fromisoformat(details["date_of_birth"])
+        except ValueError:
+            raise CaseError("The date of birth must be a date, such as 2014-09-30.") from None
+        if born > now.date():
+            raise CaseError("The date of birth is in the future: check it.")
+    return details
 
 
 def update_details(db, pupil_id, values, now, by_user=None, actor="", source=""):

@@ -67,7 +67,9 @@ VULNERABILITY_GUIDANCE = {
 # A child with SEND is judged as the school's rules judge pupils of a special school:
 # "concerns about their capacity to consent (for example, owing to special educational
 # needs)" make imagery an immediate referral (content/urgency.toml, "pictures-capacity").
-VULNERABLE_SETTINGS = {"send": "special_school"}
+# A child under 13 (from their date of birth) is judged as a school whose pupils are under
+# 13: "The imagery involves sexual acts and any pupil in the imagery is under 13".
+VULNERABLE_SETTINGS = {"send": "special_school", "under_13": "pupils_under_13"}
 
 
 def vulnerability_triage(rules, answers, text, settings, flags):

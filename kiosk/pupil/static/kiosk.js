@@ -48,15 +48,23 @@
   function stopSpeaking() { queue = []; whenQuiet = null; voice.pause(); }
   // What may be said next is fetched once into the HTTP cache (the server caches it a year),
   // not given an Audio element each: every element starts a media player of its own, and
-  // a page of them made on each tap held up the words that tap had just asked for.
+  // a page of them made on each tap held up the words that tap had just asked for. It is
+  // fetched once those words have started, for the same reason. Compressed, every page's
+  // question and the controls are small enough to fetch ahead too (Next says the question).
   const fetched = new Set();
   function preload(urls) {
-    const todo = urls.concat(Object.values(J.controls).map((c) => c.audio))
-      .filter((url) => url && !fetched.has(url));
+    const ahead = AUDIO_AS ? Object.values(J.pages).map((p) => p.prompt.audio)
+      .concat(Object.values(J.controls).map((c) => c.audio)) : [];
+    const todo = urls.concat(ahead).filter((url) => url && !fetched.has(url));
     todo.forEach((url) => fetched.add(url));
-    const go = () => { for (const url of todo) { const a = new Audio(); a.preload = "auto"; a.src = audioUrl(url); } };
-    if (voice.paused) return go();
-    voice.addEventListener("playing", go, { once: true });
+    const fetchAll = () => {
+      for (const url of todo.splice(0)) {  // once, whichever comes first
+        fetch(audioUrl(url)).then((r) => r.arrayBuffer()).catch(() => fetched.delete(url));
+      }
+    };
+    if (voice.paused) return fetchAll();
+    voice.addEventListener("playing", fetchAll, { once: true });
+    setTimeout(fetchAll, 1000);  // the words may never start (no speaker): fetch anyway
   }
 
   // Pages are found by the kind content gives them, never by id: a school may rename them.
