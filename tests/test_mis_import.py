@@ -128,6 +128,12 @@ def test_every_bad_row_is_listed(app):
     assert [line for line, _ in refused.value.problems] == [3, 4]
 
 
+def test_a_row_the_csv_reader_cannot_read_is_refused(app):
+    with pytest.raises(mis_import.ImportRefused, match="Line 3: this is not a readable CSV"):
+        load(app, "UPN,Surname,Forename\nA123456789012,Pupil,Amy\nB123456789012,Other,"
+             + "x" * 200_000 + "\n")
+
+
 def test_a_file_not_in_utf8_is_refused_with_its_line(app):
     with pytest.raises(mis_import.ImportRefused, match="Line 3: this is not UTF-8"):
         load(app, "UPN,Surname,Forename\nA123456789012,Pupil,Amy\nB123456789012,Núñez,Zoë\n",

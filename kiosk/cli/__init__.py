@@ -26,11 +26,16 @@ def check_content_command():
             f"{len(problems)} easy-read problem{'s' * (len(problems) != 1)} "
             "(see content/README.md, \"Easy-read rules\"):\n"
             + "\n".join(str(problem) for problem in problems))
+    from ..safeguarding.workflows import check_staff_content
+    try:
+        staff_side = check_staff_content(current_app.config["CONTENT_DIR"], content)
+    except ValueError as exc:  # a staff-side content file (categories, body map, form)
+        raise click.ClickException(str(exc)) from None
     tiles = sum(len(p.tiles) for p in content.pages.values())
     count = len(content.languages)
     click.echo(f"Content is valid: {len(content.pages)} pages, {tiles} tiles, "
                f"{len(content.rules)} urgency rules, {count} language{'s' * (count != 1)}, "
-               f"symbol pack '{symbols.chosen.name}'.")
+               f"symbol pack '{symbols.chosen.name}'; {staff_side}.")
     for language in content.languages.values():
         lacking = translations.missing(content, language)
         status = (f"{len(lacking)} string{'s' * (len(lacking) != 1)} missing "

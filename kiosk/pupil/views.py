@@ -116,8 +116,13 @@ def send_report():
     notify.push(svc.broker, notification)
     outbox.wake()  # an urgent report's email leaves now, not at the next look
     status = 201 if notification else 200
+    # The pictures are given once, with the first answer: only their hash is kept, so a
+    # retried send (200) cannot be told them again and gets null.
+    code = hearing_back_views.code_for(report) if notification else None
     return jsonify(status="stored", reference=report["client_id"],
-                   told=svc.school.told_when(report["due_at"], now)), status
+                   told=svc.school.told_when(report["due_at"], now),
+                   hearing_code=code), status
 
 
 from . import readback  # noqa: E402,F401  (the typed words, spoken back)
+from . import hearing_back_views  # noqa: E402,F401

@@ -167,6 +167,15 @@ def _record(cells, columns, today):
     return record, [name for name in columns]
 
 
+def _rows(reader):
+    """The reader's rows; a row the CSV reader cannot read is refused with its line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportRefused([(reader.line_num, f"this is not a readable CSV row ({exc})")]) \
+            from None
+
+
 def parse(data, today=None):
     """The file's pupils as [(line, fields, columns given)]; ImportRefused listing every
     bad row."""
@@ -175,13 +184,14 @@ def parse(data, today=None):
     sample = text[:4096]
     dialect = csv.excel_tab if sample.count("\t") > sample.count(",") else csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader, None)
+    rows = _rows(reader)
+    header = next(rows, None)
     if not header or not any(h.strip() for h in header):
         raise ImportRefused([(1, "the file is empty: export the pupil list with its "
                                  "heading row")])
     columns = _columns(header)
     records, problems, upns = [], [], {}
-    for cells in reader:
+    for cells in rows:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue  # blank lines at the end of an export

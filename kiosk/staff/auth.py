@@ -73,7 +73,7 @@ CHAIR_PAGES = {"staff.dashboard", "staff.board_panels", "staff.closed_cases",
                "staff.logout_everywhere", "staff.logout", "staff.login", "staff.login_code",
                "staff.static"}
 CLOSED_TO_YOU = "This case is not open to you. If you think you need it, ask the head teacher."
-REPORT_FORM_FIELDS = ("into",)  # form fields that name another case (merging)
+REPORT_FORM_FIELDS = ("into", "other")  # form fields naming another case (merge, link)
 
 
 def _cases_named(view_args):

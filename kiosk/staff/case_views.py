@@ -107,3 +107,4 @@ def merge_case(user, report_id):
 
 
 from . import link_views  # noqa: E402,F401
+from . import hearing_views  # noqa: E402,F401
