@@ -37,6 +37,9 @@ SUFFIXES = {**{name: f.suffix for name, f in FORMATS.items()}, "wav": ".wav"}
 BYTES_GOAL = 4      # compressed: at most a quarter of the WAV's bytes a journey
 LATENCY_GOAL = 1.5  # tap to audio start within 1.5x of the minimal page
 REVIEW = "Is this right?"
+SIDES, CACHES = ("kiosk", "minimal"), ("empty", "warm")
+WHEN = {"empty": "a fresh browser, the first pupil",
+        "warm": "the page loaded again, as after a reset: the next pupil"}
 AUDIO_MAX_AGE = 365 * 24 * 3600
 
 # Both pages get the same watch: a tap is the pointerdown, its audio start is the first
@@ -93,11 +96,15 @@ def tap(page, locator, wait_ms):
     page.wait_for_timeout(wait_ms)
 
 
-def kiosk_journey(page, code, wait_ms):
-    """Enrol the page as a kiosk, then Start and each page's last tile up to the review."""
+def enrol(page, code):
     page.goto(f"/enrol?code={code}")
     page.get_by_role("button", name="Make this device the kiosk").click()
     page.wait_for_url("**/kiosk")
+
+
+def kiosk_journey(page, wait_ms):
+    """Start, then each page's last tile (and Next) up to the review: the same way each
+    time, so each format's journey says the same phrases."""
     page.wait_for_load_state("networkidle")
     heading = page.get_by_role("heading", level=1)
     tap(page, page.get_by_role("button", name="Start", exact=True), wait_ms)
@@ -105,10 +112,12 @@ def kiosk_journey(page, code, wait_ms):
         was = heading.inner_text()
         if was == REVIEW:
             return
-        multi = page.get_by_role("button", name="Next", exact=True).is_visible()
-        tap(page, page.locator(".tile").last, wait_ms)
+        next_button = page.get_by_role("button", name="Next", exact=True)
+        multi = next_button.is_visible()
+        if page.locator(".tile").count():  # a page of places to tap (the body) has none
+            tap(page, page.locator(".tile").last, wait_ms)
         if multi:
-            tap(page, page.get_by_role("button", name="Next", exact=True), wait_ms)
+            tap(page, next_button, wait_ms)
         page.wait_for_function("([h, was]) => document.querySelector(h).innerText !== was",
                                arg=["h1", was])
     raise RuntimeError(f"the journey never reached {REVIEW!r}")
@@ -151,10 +160,9 @@ def minimal_app(folder):
     return app
 
 
-def minimal_journey(page, app, paths, fmt, wait_ms):
+def minimal_journey(page, paths, wait_ms):
     """The same files the kiosk played, one a tap, in the same order."""
-    app.playlist = [path.replace(".wav", f".{fmt}") for path in paths]
-    page.goto("/", wait_until="networkidle")
+    page.wait_for_load_state("networkidle")
     for _ in paths:
         tap(page, page.locator("#tap"), wait_ms)
 
@@ -192,24 +200,37 @@ def run(browser, server, app, minimal_url, args, cache):
     downloaded, requested = {}, {}
     for fmt in ORDER:
         page, audio = new_page(browser, server.base_url, fmt)
-        kiosk_journey(page, server.kiosk_code(), args.wait_ms)
+        enrol(page, server.kiosk_code())
+        kiosk_journey(page, args.wait_ms)
         page.wait_for_load_state("networkidle")
         downloaded[fmt] = sum(size for _, size in audio)
         requested[fmt] = {url.split("?")[0] for url, _ in audio}
         page.context.close()
     stored = {fmt: sum(cached_file(cache, url, fmt).stat().st_size for url in requested[fmt])
               for fmt in ORDER}
-    times = {fmt: {"kiosk": [], "minimal": []} for fmt in ORDER}
+    times = {fmt: {(side, cache): [] for side in SIDES for cache in CACHES} for fmt in ORDER}
     for _ in range(args.rounds):
         for fmt in ORDER:
+            # The kiosk: a pupil on an empty cache, then the next pupil on the same kiosk
+            # (the page loaded again, as after a reset: symbols and speech now cached).
             page, _ = new_page(browser, server.base_url, fmt)
-            kiosk_journey(page, server.kiosk_code(), args.wait_ms)
+            enrol(page, server.kiosk_code())
+            kiosk_journey(page, args.wait_ms)
             taken, paths = tap_times(page)
-            times[fmt]["kiosk"] += taken
+            times[fmt][("kiosk", "empty")] += taken
+            page.reload()
+            kiosk_journey(page, args.wait_ms)
+            times[fmt][("kiosk", "warm")] += tap_times(page)[0]
             page.context.close()
+            # The minimal page: the files that journey played first after each tap.
+            app.playlist = [path.replace(".wav", f".{fmt}") for path in paths]
             page, _ = new_page(browser, minimal_url, fmt)
-            minimal_journey(page, app, paths, fmt, args.wait_ms)
-            times[fmt]["minimal"] += tap_times(page)[0]
+            page.goto("/")
+            minimal_journey(page, paths, args.wait_ms)
+            times[fmt][("minimal", "empty")] += tap_times(page)[0]
+            page.reload()
+            minimal_journey(page, paths, args.wait_ms)
+            times[fmt][("minimal", "warm")] += tap_times(page)[0]
             page.context.close()
     page = browser.new_page()  # what this Chromium says, nothing forced: the kiosk's choice
     chosen = next((fmt for fmt in ORDER if CAN_PLAY[fmt] is None or page.evaluate(
@@ -236,15 +257,18 @@ def report(results):
     passed = all(downloaded[fmt] * BYTES_GOAL <= wav for fmt in FORMATS)
     print(f"goal: compressed <= 1/{BYTES_GOAL} of WAV -> {'PASS' if passed else 'MISS'}")
     print("tap to audio start, median (p90) ms over every tap of every round:")
-    for fmt in ORDER:
-        kiosk, minimal = times[fmt]["kiosk"], times[fmt]["minimal"]
-        ratio = median(kiosk) / median(minimal)
-        print(f"  {fmt:<5} kiosk {median(kiosk):6.1f} ({p90(kiosk):6.1f}), minimal page "
-              f"{median(minimal):6.1f} ({p90(minimal):6.1f}), {len(kiosk)} taps: {ratio:.2f}x")
+    for cache in CACHES:
+        print(f" {cache} cache ({WHEN[cache]}):")
+        for fmt in ORDER:
+            kiosk, minimal = times[fmt][("kiosk", cache)], times[fmt][("minimal", cache)]
+            print(f"  {fmt:<5} kiosk {median(kiosk):6.1f} ({p90(kiosk):6.1f}), minimal page "
+                  f"{median(minimal):6.1f} ({p90(minimal):6.1f}), {len(kiosk)} taps: "
+                  f"{median(kiosk) / median(minimal):.2f}x")
     chosen = results["chosen"]
-    ratio = median(times[chosen]["kiosk"]) / median(times[chosen]["minimal"])
+    ratio = (median(times[chosen][("kiosk", "warm")])
+             / median(times[chosen][("minimal", "warm")]))
     fast = ratio <= LATENCY_GOAL
-    print(f"goal: the kiosk, in {chosen} (what this Chromium asks for), within "
+    print(f"goal: the kiosk, in {chosen} (what this Chromium asks for), warm, within "
           f"{LATENCY_GOAL}x of the minimal page -> {ratio:.2f}x {'PASS' if fast else 'MISS'}")
     return 0 if passed and fast else 1
 

@@ -271,3 +271,13 @@ def test_a_child_with_no_flags_adds_no_warning(app, client, staff_client):
     client.post("/api/reports", json=a_report(safe=["yes"], what=["pictures"]))
     post(staff_client, "/staff/reports/1/pupil", name="Dan Plain")
     assert entries(app, "pupil_vulnerable") == []
+
+
+def test_a_witness_with_send_made_the_child_at_risk_brings_the_case_forward(app, client,
+                                                                          staff_client):
+    client.post("/api/reports", json=a_report(safe=["yes"], what=["pictures"]))
+    ben = new_pupil(app, "Ben Other", send="Yes")
+    post(staff_client, "/staff/reports/1/pupil", pupil_id=str(ben), role="witness")
+    post(staff_client, f"/staff/reports/1/pupils/{ben}/role", role="subject")
+    assert len(entries(app, "pupil_vulnerable")) == 2
+    assert rows(app, "SELECT count(*) AS n FROM case_due")[0]["n"] == 1

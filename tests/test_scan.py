@@ -37,8 +37,8 @@ def test_the_page_gets_the_scan_order_and_columns_it_is_laid_out_by(client):
     assert data["scan"]["what"][0] == {"cue": "scan_row_1", "items": [
         "tile:unkind", "tile:online", "tile:pictures"]}
     assert data["scan"]["safe"][:3] == ["tile:yes", "tile:no", "tile:not_sure"]
-    assert data["scan"]["hello"][:2] == ["tile:start", "tile:someone_else"]
-    assert data["scan"]["hello"][2] == {"cue": "", "items": [
+    assert data["scan"]["hello"][:3] == ["tile:start", "tile:someone_else", "tile:heard_back"]
+    assert data["scan"]["hello"][3] == {"cue": "", "items": [
         "option:language", "option:slower", "option:bigger"]}
     for cue in ("scan_row_1", "scan_row_2", "scan_controls", "scan_paused"):
         assert data["screens"][cue]["audio"], f"{cue} must be spoken"

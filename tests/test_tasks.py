@@ -215,17 +215,29 @@ def check(app, db, clock, when):
         "SELECT detail FROM report_events WHERE kind = 'task_reminded' ORDER BY id")]
 
 
+def watching(app):
+    """The DSL with a dashboard open now (a login from a day before has timed out)."""
+    client = app.test_client()
+    assert log_in(client).status_code == 302
+    sock = socketio.test_client(app, namespace="/staff", flask_test_client=client)
+    sock.get_received("/staff")
+    return sock
+
+
 def test_an_overdue_task_reminds_its_owner_once_a_school_day(app, db, clock, team, case,
-                                                             inbox, staff_client):
+                                                             inbox):
     app.config.update(SMTP=smtp(inbox.port), BASE_URL="https://kiosk.school.example")
     add(db, clock, team, due=THU)
     add(db, clock, team, title="Done in time", owner="head", due=THU)
     tasks.complete_task(db, 1, user(db, team["dsl"]), clock(), 2, "Done.")
-    sock = socketio.test_client(app, namespace="/staff", flask_test_client=staff_client)
     assert check(app, db, clock, at(19, 16)) == []  # due today is not yet overdue
-    sock.get_received("/staff")
+    clock.now = at(20, 7)
+    sock = watching(app)
 
     reminded = check(app, db, clock, at(20, 7))
+    live = [m["args"][0]["kind"] for m in sock.get_received("/staff")
+            if m["name"] == "notification"]
+    sock.disconnect(namespace="/staff")
     assert [(r["task_id"], r["owner"], r["day"], r["emailed"]) for r in reminded] == [
         (1, "Dee Puty", "2026-11-20", [DEPUTY])]
     assert inbox.recipients(REMINDER) == [DEPUTY]
@@ -233,8 +245,6 @@ def test_an_overdue_task_reminds_its_owner_once_a_school_day(app, db, clock, tea
     body = str(mail)
     assert "https://kiosk.school.example/staff/reports/1" in body
     assert "Phone parents" not in body  # what the task says stays out of email
-    live = [m["args"][0]["kind"] for m in sock.get_received("/staff")
-            if m["name"] == "notification"]
     assert "task.overdue" in live and "case.task_reminded" in live
     assert words(db, "task_reminded") == [(
         "Task overdue: owner reminded",
@@ -249,7 +259,6 @@ def test_an_overdue_task_reminds_its_owner_once_a_school_day(app, db, clock, tea
         assert len(check(app, db, clock, later)) == 1
     assert len(check(app, db, clock, at(23, 8))) == 2  # Monday: overdue still
     assert inbox.recipients(REMINDER) == [DEPUTY, DEPUTY]
-    sock.disconnect(namespace="/staff")
 
 
 def test_without_email_the_reminder_says_so_and_a_finished_task_is_not_reminded(
@@ -341,6 +350,7 @@ def test_the_dashboard_lists_my_overdue_and_due_today_tasks_and_the_team_count(
     add(db, clock, team, title="Mine later", owner="dsl", due=FRI)
     add(db, clock, team, title="Deputy's overdue", owner="deputy", due=WED)
     clock.now = at(19, 9)
+    assert log_in(staff_client).status_code == 302  # yesterday's login has timed out
     shown = page(staff_client, "/staff/")
     assert "Your tasks due" in shown
     assert "Overdue</strong> (due Wednesday 18 November 2026)" in shown
@@ -351,5 +361,32 @@ def test_the_dashboard_lists_my_overdue_and_due_today_tasks_and_the_team_count(
     assert log_in(head, HEAD).status_code == 302
     shown = page(head, "/staff/")
     assert "None of your tasks is overdue" in shown and "<strong>2</strong> tasks" in shown
-    clock.now = at(18, 11)
+    tasks.complete_task(db, 1, user(db, team["dsl"]), clock(), 1, "Done late.")
+    tasks.cancel_task(db, 1, user(db, team["dsl"]), clock(), 4, "Not needed now.")
     assert "Your tasks due" not in page(head, "/staff/")
+    assert "Mine overdue" not in page(staff_client, "/staff/")
+
+
+def test_a_case_that_names_the_owner_is_not_given_to_them_nor_shown_or_sent_to_them(
+        app, db, clock, team, case, inbox):
+    from kiosk.safeguarding import allegations
+    app.config.update(SMTP=smtp(inbox.port))
+    add(db, clock, team, owner="deputy", due=WED)
+    add(db, clock, team, title="Head's task", owner="head", due=THU)
+    allegations.mark_about_staff(db, 1, user(db, team["dsl"]), clock(), team["deputy"],
+                                 "Pupil says this adult shouted at them.")
+    with pytest.raises(CaseError, match="This case names that person"):
+        add(db, clock, team, owner="deputy")
+    with pytest.raises(CaseError, match="This case names that person"):
+        tasks.reassign_task(db, 1, user(db, team["dsl"]), clock(), 2, team["deputy"])
+    [reminded] = check(app, db, clock, at(19, 9))
+    assert reminded["emailed"] == [] and inbox.recipients(REMINDER) == []
+    assert words(db, "task_reminded") == [(
+        "Task overdue: owner could not be reminded",
+        "Phone parents about the bus (task 1), due Wednesday 18 November 2026: Dee Puty was "
+        "not told (the case names the owner: give the task to someone else).")]
+    deputy = app.test_client()
+    assert log_in(deputy, DEPUTY).status_code == 302
+    assert "Your tasks due" not in page(deputy, "/staff/")
+    assert post(deputy, "/staff/reports/1/tasks/1/done", outcome="x").status_code == 403
+    assert task_rows(db)[0]["status"] == "open"

@@ -4,13 +4,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import body_page
 from .matching import compile_rules
 from .translations import TranslationError, load_languages
 from ..voice.phrases import clashes, page_phrases
 
 MAX_MAIN_CHOICES = 5
-PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent"}
+PAGE_KINDS = {"start", "choice", "multi", "text", "review", "urgent", body_page.KIND}
 ANSWER_KINDS = {"choice", "multi"}  # pages whose tile choices are part of a report
+# Pages whose answers go into a report: tiles, and the body page's places ("page:place").
+REPORTED_KINDS = ANSWER_KINDS | {body_page.KIND}
 SCHOOL_SETTINGS = {"pupils_under_13", "special_school"}
 LEVELS = ("same-day", "urgent")  # in rising order
 # Roles a page can play that code relies on, so no page id is written in code:
@@ -31,6 +34,11 @@ REQUIRED_SCREENS = ("title", "thanks", "thanks_anonymous", "help", "reset_warnin
                     "thanks_next_day", "thanks_anonymous_next_day", "sending",
                     "urgent_sending", "urgent_not_sent", "urgent_told",
                     "help_telling", "help_told", "help_not_sent")
+
+
+# What a tile may open besides a page: a text box on a text page; on the first page,
+# the pictures a pupil presses to hear back about a worry they sent.
+OPENS = {("text", "text"), ("start", "hearing_back")}
 
 
 class ContentError(Exception):
@@ -72,9 +80,19 @@ class Page:
     # Once answered, the pupil may go straight to the review and send ("Send now"); the
     # pages after it are offered there ("Tell us more"), not required.
     send_now: bool = False
+    # A body page ("Show me where"): its places and the picture's sides (body_page.py).
+    places: tuple = ()
+    sides: tuple = ()
 
     def tile(self, tile_id):
         return next((t for t in self.tiles if t.id == tile_id), None)
+
+    def place(self, place_id):
+        return next((p for p in self.places if p.id == place_id), None)
+
+    def answer(self, answer_id):
+        """The tile, or on a body page the place, that an answer id names (or None)."""
+        return self.place(answer_id) if self.kind == body_page.KIND else self.tile(answer_id)
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,7 @@ class Content:
             if page.note:
                 texts.append(page.note.say)
             texts += [tile.say for tile in page.tiles]
+            texts += [part.say for part in (*page.places, *page.sides)]
             variant = page.someone_else or {}
             texts += [variant[part].say for part in ("prompt", "note") if part in variant]
             texts += [say for _, say in variant.get("tiles", {}).values()]
@@ -185,7 +204,8 @@ def _page(where, data, symbols):
     if isinstance(data, dict) and data.get("id"):
         where = f"{where.rsplit(' page ', 1)[0]} page '{data['id']}'"
     _check_keys(where, data, ("id", "kind", "prompt"),
-                ("note", "tiles", "show_if", "field", "role", "someone_else", "send_now"))
+                ("note", "tiles", "show_if", "field", "role", "someone_else", "send_now",
+                 "places", "sides"))
     if data.get("send_now") not in (None, True, False):
         raise ContentError(f"{where}: send_now must be true or false")
     if data.get("send_now") and data["kind"] not in ANSWER_KINDS:
@@ -208,7 +228,22 @@ def _page(where, data, symbols):
                 _words(f"{where} note", note) if note else None,
                 tiles, tuple(data.get("show_if", ())), data.get("field", ""),
                 _role(where, data), _someone_else(where, data.get("someone_else"), tiles),
-                bool(data.get("send_now")))
+                bool(data.get("send_now")), *_body_parts(where, data))
+
+
+def _body_parts(where, data):
+    """(places, sides) of a body page, checked; a page of any other kind has neither."""
+    if data["kind"] != body_page.KIND:
+        if "places" in data or "sides" in data:
+            raise ContentError(f"{where}: places and sides are only for a 'body' page")
+        return (), ()
+    if data.get("tiles"):
+        raise ContentError(f"{where}: a 'body' page has places, not tiles")
+    try:
+        sides = body_page.parse_sides(where, data.get("sides"))
+        return body_page.parse_places(where, data.get("places"), sides), sides
+    except body_page.BodyPageError as exc:
+        raise ContentError(str(exc)) from None
 
 
 def _someone_else(where, data, tiles):
@@ -234,7 +269,7 @@ def _check_ref(where, ref, pages):
     """A 'page:tile' reference must name a tile a pupil can choose as an answer."""
     page_id, _, tile_id = str(ref).partition(":")
     page = pages.get(page_id)
-    if page is None or page.kind not in ANSWER_KINDS or page.tile(tile_id) is None:
+    if page is None or page.kind not in REPORTED_KINDS or page.answer(tile_id) is None:
         raise ContentError(f"{where}: '{ref}' is not a page:tile answer in the journey")
 
 
@@ -298,8 +333,9 @@ def _check_flow(path, pages, flow):
             where = f"{path}: page '{page_id}' tile '{tile.id}'"
             if tile.go and tile.go not in pages:
                 raise ContentError(f"{where}: go = '{tile.go}', which is not a page")
-            if tile.opens and (page.kind != "text" or tile.opens != "text"):
-                raise ContentError(f"{where}: opens = \"text\" is only for text pages")
+            if tile.opens and (page.kind, tile.opens) not in OPENS:
+                raise ContentError(f"{where}: opens = \"text\" is only for text pages, "
+                                   "opens = \"hearing_back\" only for the first page")
             if tile.about and page.kind != "start":
                 raise ContentError(f"{where}: about = \"someone_else\" is only for the "
                                    "first page")

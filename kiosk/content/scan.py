@@ -15,6 +15,8 @@ Next, Back and Get an adult are always within reach.
 CONTROLS = ("forward", "back", "get-adult", "listen", "speak", "hide")
 START_OPTIONS = ("language", "slower", "bigger")
 ROW_CUES = ("scan_row_1", "scan_row_2")
+# Pages the review reads back, each a row with Change (the body page's places too).
+REVIEWED_KINDS = ("choice", "multi", "text", "body")
 LANGUAGE_PAGE = "_language"  # the page of languages, reached from the first page
 
 
@@ -46,10 +48,14 @@ def page_scan(page, flow_pages=()):
         # One group per answered page, in journey order: what was said, then Change.
         # The page keeps only the groups whose answers are on screen.
         entries = [{"cue": "", "page": p.id, "items": [f"answer:{p.id}", f"change:{p.id}"]}
-                   for p in flow_pages if p.kind in ("choice", "multi", "text")]
+                   for p in flow_pages if p.kind in REVIEWED_KINDS]
         # "Tell us more" (questions not yet answered), shown only when there are some.
         return entries + ["control:tell-more", controls_group()]
     entries = _grid([f"tile:{tile.id}" for tile in page.tiles])
+    if page.kind == "body":
+        # Places in body order, head to foot: the top row is the top half of the body.
+        # Each place's first shape is its button ("tile:<place>", as tiles are found).
+        entries = _grid([f"tile:{place.id}" for place in page.places])
     if getattr(page, "send_now", False):
         entries.append("control:send-now")  # right after the answers it sends
     if page.kind == "start":
@@ -57,14 +63,19 @@ def page_scan(page, flow_pages=()):
     return entries + [controls_group()]
 
 
+HEARING_PAGE = "_hearing"  # the pictures of a hearing-back code, from the first page
+
+
 def language_scan(codes):
     return _grid([f"tile:{code}" for code in codes]) + [controls_group()]
 
 
-def all_scans(content, language_codes):
+def all_scans(content, language_codes, hearing_ids=()):
     flow_pages = [content.pages[p] for p in content.flow]
     scans = {pid: page_scan(page, flow_pages) for pid, page in content.pages.items()}
     scans[LANGUAGE_PAGE] = language_scan(language_codes)
+    if hearing_ids:
+        scans[HEARING_PAGE] = language_scan(hearing_ids)  # a grid of pictures, the same way
     return scans
 
 

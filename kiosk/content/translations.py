@@ -1,7 +1,8 @@
 """Translations of the pupil's words: content/translations/<code>.toml, English as fallback.
 
 Every shown or spoken string of the journey has a key: `pages.<page>.prompt`,
-`pages.<page>.note`, `pages.<page>.tiles.<tile>`, `controls.<name>`, `screens.<name>`.
+`pages.<page>.note`, `pages.<page>.tiles.<tile>`, `controls.<name>`, `screens.<name>`;
+a body page's `pages.<page>.places.<place>` and `pages.<page>.sides.<side>` (with `text`).
 A translation gives some or all of them; what it lacks is shown and spoken in English,
 and `check-content` lists it. Ids, concepts and rules are never translated, so every
 language builds the same report.
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DIRECTIONS = ("ltr", "rtl")
+NAMED_PARTS = {"tiles": "tile", "places": "place", "sides": "side"}  # part -> what it is
 ENGLISH = "en"
 
 
@@ -40,6 +42,10 @@ def string_keys(content):
             keys[f"pages.{page.id}.note"] = (page.note.text, page.note.say)
         for tile in page.tiles:
             keys[f"pages.{page.id}.tiles.{tile.id}"] = (tile.label, tile.say)
+        for place in page.places:  # a body page's places: named like tiles
+            keys[f"pages.{page.id}.places.{place.id}"] = (place.label, place.say)
+        for side in page.sides:
+            keys[f"pages.{page.id}.sides.{side.id}"] = (side.text, side.say)
         variant = page.someone_else or {}
         for part in ("prompt", "note"):
             if part in variant:
@@ -81,14 +87,16 @@ def _page_strings(path, pages, known, variant=""):
         for part, value in table.items():
             if part == "someone_else" and not variant:  # the wording about another child
                 strings.update(_page_strings(path, {page_id: value}, known, ".someone_else"))
-            elif part == "tiles":
+            elif part in NAMED_PARTS:  # tiles; a body page's places and sides
                 if not isinstance(value, dict):
-                    raise TranslationError(f"{where}.tiles: expected a table of tile = {{...}}")
-                for tile_id, words in value.items():
-                    key = f"pages.{page_id}{variant}.tiles.{tile_id}"
+                    raise TranslationError(f"{where}.{part}: expected a table of id = {{...}}")
+                for item_id, words in value.items():
+                    key = f"pages.{page_id}{variant}.{part}.{item_id}"
                     if key not in known:
-                        raise TranslationError(f"{path}: {key}: no such tile in the content")
-                    strings[key] = _entry(f"{path}: {key}", words, "label")
+                        raise TranslationError(f"{path}: {key}: no such "
+                                               f"{NAMED_PARTS[part]} in the content")
+                    strings[key] = _entry(f"{path}: {key}", words,
+                                          "label" if part == "tiles" else "text")
             else:
                 key = f"pages.{page_id}{variant}.{part}"
                 if key not in known:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from flask import url_for
 
 from ..devices import settings as kiosk_settings
-from ..content import scan
+from ..content import body_page, scan
 from ..content.translations import ENGLISH
+from .hearing_back_words import journey_words
 
 ACCESS_KEYS = ("input", "scan_step", "first_step", "scan_rounds", "accept_ms", "debounce_ms",
                "move_key", "choose_key", "wait_for_speech", "dwell_ms", "text_size", "theme",
@@ -72,13 +73,30 @@ def _page(page, speaker, symbols, pack):
                       # W3C WAI-Adapt symbols: the Bliss concept number, so AAC software
                       # and other packs can recognise the tile's meaning.
                       "bliss": symbols.bliss(tile.concept)})
-    return {"id": page.id, "kind": page.kind, "field": page.field,
+    data = {"id": page.id, "kind": page.kind, "field": page.field,
             "someone_else": _someone_else(page, speaker, symbols, pack),
             "send_now": page.send_now,
             "prompt": words("prompt", page.prompt),
             "note": words("note", page.note) if page.note else None,
             "show_if": list(page.show_if), "tiles": tiles,
             "columns": scan.columns_for(len(page.tiles))}
+    if page.kind == body_page.KIND:
+        data.update(_body_picture(page, speaker))
+    return data
+
+
+def _body_picture(page, speaker):
+    """A body page's picture: its sides (captions) and places, each place's shapes in
+    the picture's units, its name shown and spoken in the pupil's language."""
+    def named(part, item_id):
+        text, audio = speaker.words(f"pages.{page.id}.{part}.{item_id}")
+        return {"id": item_id, "text": text, "audio": audio}
+
+    return {"picture": {"width": body_page.WIDTH, "height": body_page.HEIGHT},
+            "sides": [named("sides", side.id) for side in page.sides],
+            "places": [dict(named("places", place.id), shapes=[
+                {"side": s.side, "box": list(s.box), "shape": s.shape} for s in place.shapes])
+                for place in page.places]}
 
 
 def _someone_else(page, speaker, symbols, pack):
@@ -131,6 +149,12 @@ def journey_data(svc, settings, timing, limits, language=None, slower=False, big
                for k, w in content.screens.items()}
     pages = {pid: _page(p, speaker, symbols, pack) for pid, p in content.pages.items()}
     languages = _languages(content, symbols, speech, settings, rate, pack)
+    hearing = journey_words(speaker, symbols, pack)
+    pictures = hearing["pictures"]
+    pages[scan.HEARING_PAGE] = {
+        "id": scan.HEARING_PAGE, "kind": "hearing", "field": "",
+        "prompt": hearing["words"]["enter"], "note": None, "show_if": [], "tiles": pictures,
+        "columns": scan.columns_for(len(pictures))}
     pages[scan.LANGUAGE_PAGE] = {
         "id": scan.LANGUAGE_PAGE, "kind": "language", "field": "",
         "prompt": screens["choose_language"], "note": None, "show_if": [], "tiles": languages,
@@ -142,7 +166,8 @@ def journey_data(svc, settings, timing, limits, language=None, slower=False, big
         "controls": {k: _words(speaker, f"controls.{k}", w.concept, symbols, pack)
                      for k, w in content.controls.items()},
         "screens": screens,
-        "scan": scan.all_scans(content, list(content.languages)),
+        "scan": scan.all_scans(content, list(content.languages), [p["id"] for p in pictures]),
+        "hearing_back": hearing["words"],
         "access": access,
         "pupil": {"slower": slower, "bigger": bigger},
         "timing": timing,

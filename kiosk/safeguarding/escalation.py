@@ -5,6 +5,8 @@ Each step records exactly who was told and how: the accounts emailed, and those 
 role with a dashboard open. A step with nobody to tell (no active account with the role,
 or no email and none of them watching) is recorded as its own kind, `escalation_nobody`,
 never as "escalated", and the next step follows at once instead of waiting its time.
+
+The same check reminds the owners of overdue case tasks (task_reminders.py).
 """
 import logging
 from dataclasses import dataclass

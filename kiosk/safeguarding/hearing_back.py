@@ -113,29 +113,33 @@ def heard(db, row):
     return "read" if report["status"] in ("closed", "merged") else "waiting"
 
 
+def _answer(db, kiosk_key, code, now, rule):
+    """(status, seconds to wait, the code's row or None); a wrong code is counted."""
+    wait = throttle.wait_seconds(db, SCOPE, kiosk_key, rule, now)
+    if wait:
+        return "locked", wait, None  # not even looked up: a right code waits too
+    row = _find(db, code_hash(code_key(audit.current_key(db)), code), now)
+    if row is not None:
+        # A right code does not forget the kiosk's wrong ones: anyone with a code of
+        # their own could otherwise keep guessing other pupils'.
+        db.execute("UPDATE hearing_codes SET last_checked_at = ? WHERE report_id = ?",
+                   [now.isoformat(), row["report_id"]])
+        return heard(db, row), 0, row
+    throttle.failed(db, SCOPE, kiosk_key, rule, now)
+    wait = throttle.wait_seconds(db, SCOPE, kiosk_key, rule, now)
+    return ("locked" if wait else "unknown"), wait, None
+
+
 def check(db, kiosk, code, now, rule):
     """(status, seconds to wait) for a code pressed at a kiosk: read, talk, waiting,
     unknown, or locked after too many wrong codes there. Audited, without the code."""
-    key, actor = str(kiosk["id"]), f"kiosk: {kiosk['name']}"
     with writing(db):
-        wait = throttle.wait_seconds(db, SCOPE, key, rule, now)
-        row = None if wait else _find(db, code_hash(code_key(audit.current_key(db)), code),
-                                      now)
-        if wait:
-            status = "locked"
-        elif row is None:
-            throttle.failed(db, SCOPE, key, rule, now)
-            wait = throttle.wait_seconds(db, SCOPE, key, rule, now)
-            status = "locked" if wait else "unknown"
-        else:
-            status = heard(db, row)
-            db.execute("UPDATE hearing_codes SET last_checked_at = ? WHERE report_id = ?",
-                       [now.isoformat(), row["report_id"]])
+        status, wait, row = _answer(db, str(kiosk["id"]), code, now, rule)
         seconds = math.ceil(wait)
         detail = {"kiosk": kiosk["name"], "result": status}
         if seconds:
             detail["locked_seconds"] = seconds
-        audit.record(db, "hearing_back.checked", at=now, actor=actor,
+        audit.record(db, "hearing_back.checked", at=now, actor=f"kiosk: {kiosk['name']}",
                      target=f"report:{row['report_id']}" if row else "", detail=detail)
     return status, seconds
 
@@ -183,7 +187,7 @@ def _describe(detail):
     title = f"Pupil will hear at a kiosk: \u201c{detail.get('heard', '')}\u201d"
     before = detail.get("before")
     was = {"read": "that an adult has read it", "talk": "that an adult would like to talk"}
-    text = ("When the pupil presses their pictures at any kiosk. "
+    text = ("What any kiosk says when the pupil presses their pictures. "
             + (f"Before this, they heard {was.get(before, before)}." if before
                else "Before this, they heard \u201cNot yet\u201d."))
     return title, text

@@ -4,7 +4,8 @@ import re
 from dataclasses import dataclass, field
 
 from .. import audit, notify
-from ..content.loading import ANSWER_KINDS
+from ..content.body_page import KIND as BODY
+from ..content.loading import REPORTED_KINDS
 from ..db import writing
 from .schoolday import due_time_for
 from .triage import triage
@@ -63,13 +64,14 @@ def _answers(raw, content):
 
 
 def _tiles_for(page, tiles):
-    if page.kind not in ANSWER_KINDS:
+    if page.kind not in REPORTED_KINDS:
         raise BadReport(f"page '{page.id}' does not take answers")
+    what = "place" if page.kind == BODY else "tile"  # a body page's answers are places
     if not isinstance(tiles, list) or not all(isinstance(t, str) for t in tiles):
-        raise BadReport(f"answers for '{page.id}' must be a list of tile ids")
+        raise BadReport(f"answers for '{page.id}' must be a list of {what} ids")
     for tile_id in tiles:
-        if page.tile(tile_id) is None:
-            raise BadReport(f"unknown tile '{tile_id}' on page '{page.id}'")
+        if page.answer(tile_id) is None:
+            raise BadReport(f"unknown {what} '{tile_id[:40]}' on page '{page.id}'")
     if len(set(tiles)) != len(tiles):
         raise BadReport(f"a tile is chosen twice on page '{page.id}'")
     if page.kind == "choice" and len(tiles) > 1:
@@ -114,12 +116,17 @@ def choices_as_seen(content, answers, language="en"):
     seen = []
     for page_id, tiles in answers.items():
         page = content.pages[page_id]
+        part = "places" if page.kind == BODY else "tiles"
         for tile_id in tiles:
-            tile = page.tile(tile_id)
+            tile = page.answer(tile_id)
             choice = {"page": page_id, "question": page.prompt.text, "tile": tile_id,
-                      "label": tile.label, "concept": tile.concept}
+                      "label": tile.label, "concept": getattr(tile, "concept", "")}
+            if page.kind == BODY:
+                # Marked as a place on the body picture, so the case page and the PDF
+                # draw it whatever the content says later.
+                choice["body"] = True
             if language != "en":
-                label = strings.get(f"pages.{page_id}.tiles.{tile_id}")
+                label = strings.get(f"pages.{page_id}.{part}.{tile_id}")
                 question = strings.get(f"pages.{page_id}.prompt")
                 if label:
                     choice["label_seen"] = label[0]

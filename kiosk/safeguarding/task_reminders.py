@@ -9,7 +9,7 @@ import logging
 
 from .. import notify
 from ..db import writing
-from . import cases, outbox, tasks
+from . import allegations, cases, outbox, tasks
 from .email_text import NOT_IN_EMAIL, _base, _opening
 from .reports import get_report
 from .schoolday import SchoolDay
@@ -49,6 +49,16 @@ def _still_due(db, task_id, day):
     return None if done else task
 
 
+def _why_no_email(db, report, owner, config):
+    """Why the owner is not emailed, or "" when they are."""
+    if owner["id"] in allegations.named_in(db, report["id"]):
+        # Marked about them after the task was given: the case is closed to them now.
+        return "the case names the owner: give the task to someone else"
+    if not owner["active"]:
+        return "the owner's account is off: give the task to someone else"
+    return "" if outbox.email_on(config) else outbox.NOT_SET_UP
+
+
 def _remind(db, task_id, day, now, config):
     """Remind one task's owner; (notifications, what was done), or None if not due."""
     with writing(db):
@@ -57,7 +67,8 @@ def _remind(db, task_id, day, now, config):
         if report is None or report["status"] in ("closed", "merged"):
             return None
         owner = get_user(db, task["owner_id"])
-        emailing = [owner] if outbox.email_on(config) and owner["active"] else []
+        why_not = _why_no_email(db, report, owner, config)
+        emailing = [] if why_not else [owner]
         reminders = db["task_reminders"]
         reminders.insert({"task_id": task["id"], "day": day.isoformat(),
                           "owner_id": owner["id"], "at": now.isoformat()})
@@ -66,9 +77,10 @@ def _remind(db, task_id, day, now, config):
                   "due_date": task["due_date"], "owner_id": owner["id"],
                   "owner": display_name(owner), "day": day.isoformat(),
                   "emailed": [person["email"] for person in emailing]}
-        if not emailing:
-            detail["why_no_email"] = ("the owner's account is off" if not owner["active"]
-                                      else outbox.NOT_SET_UP)
+        if why_not:
+            detail["why_no_email"] = why_not
+        # An owner whose account is off, or whom the case now names, sees no dashboard of it.
+        detail["on_dashboard"] = not why_not or why_not == outbox.NOT_SET_UP
         entry_id, case_news = cases._add(db, report, tasks.REMINDED, None, now, detail)
         reminders.update(reminder_id, {"entry_id": entry_id})
         outbox.queue(db, "report", report["id"], PURPOSE, reminder_id, emailing,

@@ -15,12 +15,11 @@ from . import allegations, cases
 from .cases import CaseError, _add, _open_case, _text
 from .schoolday import SchoolDay
 from ..accounts.users import TEAM_ROLES, display_name, get_user
+from .task_record import (ADDED, CANCELLED_KIND, COMPLETED, KINDS, REASSIGNED,  # noqa: F401
+                          REMINDED, RESCHEDULED, long_date)
 
-KINDS = {"task": "Task", "review": "Review"}
 REVIEW_TITLE = "Review the case"
 OPEN, DONE, CANCELLED = "open", "done", "cancelled"
-ADDED, COMPLETED, CANCELLED_KIND = "task_added", "task_done", "task_cancelled"
-REASSIGNED, RESCHEDULED, REMINDED = "task_reassigned", "task_rescheduled", "task_reminded"
 MAX_TITLE = 200
 FURTHEST_DAYS = 2 * 366  # a due date further off than this is surely a typing slip
 
@@ -51,11 +50,6 @@ def school_day(school=None):
 def today(now, school=None):
     """The date it is now in the school's time zone."""
     return now.astimezone(school_day(school).timezone).date()
-
-
-def long_date(value):
-    value = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def _due_date(value, now, school):
@@ -247,6 +241,3 @@ def no_open_tasks(db, report):
         raise CaseError("This case has tasks still open: mark each done with its outcome, "
                         "or cancel it with a reason, before closing. Open: "
                         + "; ".join(listed(t) for t in waiting) + ".", 409)
-
-
-from . import task_record  # noqa: E402,F401  (how each entry reads in the record)

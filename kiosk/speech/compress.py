@@ -9,6 +9,7 @@ soundfile (libsndfile, with its Opus and LAME encoders) and numpy are imported o
 a file is first encoded, so the server starts without them.
 """
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def encode(wav_path, fmt):
     if target.exists():
         return target
     spec = FORMATS[fmt]
-    partial = target.with_suffix(f"{spec.suffix}.{os.getpid()}.{id(target)}.part")
+    partial = target.with_suffix(f"{spec.suffix}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         import soundfile
         samples, rate = soundfile.read(str(wav_path), dtype="float32")

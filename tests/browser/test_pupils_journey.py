@@ -58,7 +58,8 @@ def test_pupils_from_the_mis_are_added_to_a_case_in_their_roles(server, dashboar
         "Alleged perpetrator")
     expect(pupils_on_case.get_by_role("row").filter(has_text="Amy Pupil")).to_contain_text(
         "Child at risk")
-    expect(dashboard.get_by_text("Inform parents and guardians of both perpetrator")).to_be_visible()
+    expect(dashboard.get_by_text("Inform parents and guardians of both perpetrator")
+           ).to_be_visible()
     shoot(dashboard, "case")
 
     pupils_on_case.get_by_role("link", name="Amy Pupil").click()

@@ -53,7 +53,7 @@
   // question and the controls are small enough to fetch ahead too (Next says the question).
   const fetched = new Set();
   function preload(urls) {
-    const ahead = AUDIO_AS ? Object.values(J.pages).map((p) => p.prompt.audio)
+    const ahead = AUDIO_AS ? Object.values(J.pages).map((p) => p.prompt && p.prompt.audio)
       .concat(Object.values(J.controls).map((c) => c.audio)) : [];
     const todo = urls.concat(ahead).filter((url) => url && !fetched.has(url));
     todo.forEach((url) => fetched.add(url));
@@ -214,6 +214,7 @@
     const multi = page.kind === "multi";
     const grid = tileGrid(page);
     for (const tile of page.tiles) {
+      if (tile.opens === "hearing_back" && !J.pages[HEARING_PAGE]) continue;
       const pressed = chosen(page.id).includes(tile.id);
       grid.append(tileButton(tile, pressed, () => choose(page, tile, multi)));
     }
@@ -222,7 +223,10 @@
     if (page.send_now && J.controls.send_now) {
       // In the grid's empty place when its last row has one, else under the tiles.
       if (page.tiles.length % page.columns) grid.append(sendNowButton());
-      else { main.classList.add("stacked"); main.append(sendNowButton()); }
+      else {
+        main.classList.add("stacked");
+        main.append(el("div", { class: "send-early" }, sendNowButton()));
+      }
     }
     setControl("forward", J.controls.next, multi || page.kind === "start" ? multi : false);
   }
@@ -231,10 +235,10 @@
   // this one are offered there, not asked first.
   function sendNowButton() {
     const words = J.controls.send_now;
-    return el("div", { class: "send-early" }, el("button", {
+    return el("button", {
       type: "button", id: "send-now", class: "control forward send-now",
       "data-audio": words.audio, onclick: () => { speak(words.audio); go(pageOfKind("review")); },
-    }, symbol(words.symbol), el("span", {}, words.text)));
+    }, symbol(words.symbol), el("span", {}, words.text));
   }
 
   // The first question the pupil has not met yet (in the flow, before the review).
@@ -346,6 +350,11 @@
 
   function choose(page, tile, multi, checked = false) {
     if (!checked && checkUrgent(page, tile, multi)) return;
+    if (page.kind === "start" && tile.opens === "hearing_back") {
+      speak(tile.audio);
+      state.code = [];
+      return go(HEARING_PAGE);
+    }
     if (page.kind === "start") {
       state.about = tile.about || "";
       return advance(nextInFlow(page.id), tile.audio);
@@ -441,6 +450,11 @@
         const tiles = p.tiles.filter((t) => chosen(id).includes(t.id));
         list.append(reviewRow(p, tiles.map((t) => el("span", { class: "chip" },
           symbol(t.symbol), el("span", {}, t.label))), tiles.map((t) => t.audio)));
+      } else if (p.kind === "body" && pageApplies(p) && chosen(id).length) {
+        // The places shown on the body picture, by name (the picture is the symbol).
+        const places = p.places.filter((place) => chosen(id).includes(place.id));
+        list.append(reviewRow(p, places.map((place) => el("span", { class: "chip place-chip" },
+          el("span", {}, place.text))), places.map((place) => place.audio)));
       } else if (p.kind === "text" && state[p.field]) {
         const label = p.field === "name" ? J.screens.your_name
           : state.wordsSource ? J.screens.spoken_words : J.screens.typed_words;
@@ -454,8 +468,8 @@
     const unmet = firstUnmet();
     if (unmet && J.controls.tell_more) {
       const words = J.controls.tell_more;
-      main.classList.add("stacked");
-      main.append(el("div", { class: "send-early" }, el("button", {
+      // At the end of the review's list: it scrolls with the answers it follows.
+      list.append(el("div", { class: "send-early" }, el("button", {
         type: "button", id: "tell-more", class: "control tell-more", "data-audio": words.audio,
         onclick: () => { speak(words.audio); state.returnToReview = true; go(unmet); },
       }, symbol(words.symbol), el("span", {}, words.text))));
@@ -489,9 +503,86 @@
     $("note").textContent = urgentWords().text;
   }
 
+  // ---- hearing back: three pictures with the thank-you; pressed later at any kiosk ----
+  // The server keeps only a hash of them and answers only what the DSL chose on the case
+  // ("read", "talk"), "waiting", "unknown", or "locked" after too many wrong tries here.
+  const HEARING_PAGE = "_hearing";
+
+  function renderHearing(page) {
+    state.code = state.code || [];
+    const slots = el("div", { class: "code code-slots", "aria-live": "polite" });
+    const fill = () => slots.replaceChildren(...[0, 1, 2].map((i) => {
+      const picture = page.tiles.find((t) => t.id === state.code[i]);
+      return el("span", { class: "code-picture" + (picture ? "" : " empty") },
+                picture ? symbol(picture.symbol) : null,
+                picture ? el("span", {}, picture.label) : null);
+    }));
+    fill();
+    const grid = tileGrid(page);
+    for (const tile of page.tiles) {
+      grid.append(tileButton(tile, null, () => {
+        if (state.code.length >= 3 || state.checking) return;
+        state.code.push(tile.id);
+        speak(tile.audio);
+        fill();
+        if (state.code.length === 3) checkCode(state.code.slice());
+      }));
+    }
+    main.append(slots, grid);
+    setControl("forward", J.controls.next, false);
+  }
+
+  async function checkCode(code) {
+    state.checking = true;
+    const mine = state;
+    let status = "problem";
+    try {
+      const response = await post("/api/hearing-back", JSON.stringify({ code }));
+      const answer = await response.json().catch(() => null);
+      if (answer && answer.status) status = answer.status;
+    } catch (err) {
+      // no answer: say so plainly; nothing was learned
+    }
+    if (state !== mine) return;  // hidden or reset meanwhile
+    state.checking = false;
+    const said = J.hearing_back || {};
+    const words = said[status] || J.screens.problem;
+    afterSpeaking(() => speak(words.audio));
+    if (status === "unknown") {  // try again, with the pictures cleared
+      return showMessage(words, J.controls.try_again, () => {
+        state.code = [];
+        hideOverlay();
+        show(HEARING_PAGE);
+      }, null, "heard");
+    }
+    showMessage(words, J.controls.done, resetNow, null, "heard");
+  }
+
+  // The thank-you's pictures: shown big, said twice, kept on screen a little longer.
+  function showCode(ids) {
+    const box = $("overlay-code");
+    const said = J.hearing_back;
+    const page = J.pages[HEARING_PAGE];
+    const pictures = said && page
+      ? (ids || []).map((id) => page.tiles.find((t) => t.id === id)).filter(Boolean) : [];
+    box.hidden = pictures.length !== 3;
+    if (box.hidden) return box.replaceChildren();
+    box.replaceChildren(el("p", { class: "code-note" }, said.remember.text),
+      el("div", { class: "code-row" }, ...pictures.map((p) => el("span", { class: "code-picture" },
+        symbol(p.symbol), el("span", {}, p.label)))));
+    const names = pictures.map((p) => p.audio);
+    queue.push(said.remember.audio, ...names, ...names);
+    if (voice.paused) playNext();
+  }
+
   const RENDER = { start: renderChoices, choice: renderChoices, multi: renderChoices,
                    text: renderText, review: renderReview, urgent: renderUrgent,
-                   language: renderLanguages };
+                   language: renderLanguages, hearing: renderHearing,
+                   // "Show me where" (body_page.js): places on a picture, any number.
+                   body: (page) => KioskBodyPage.render(page, {
+                     el, main, speak, chosen: () => chosen(page.id),
+                     set: (ids) => { state.answers[page.id] = ids; },
+                     showNext: () => setControl("forward", J.controls.next) }) };
 
   // A screen string, or another when content written before it was added lacks it.
   function screen(key, fallback) { return J.screens[key] || J.screens[fallback]; }
@@ -541,8 +632,8 @@
     const answers = {};
     for (const id of Object.keys(J.pages)) {
       const p = J.pages[id];
-      if ((p.kind === "choice" || p.kind === "multi") && chosen(id).length && pageApplies(p))
-        answers[id] = chosen(id);
+      if (["choice", "multi", "body"].includes(p.kind) && chosen(id).length && pageApplies(p))
+        answers[id] = chosen(id);  // a body page's answers are its places' ids
     }
     const words = state.words.trim();
     return { client_id: clientId, answers, words, name: state.name.trim(),
@@ -619,17 +710,22 @@
     const words = item.anonymous
       ? (today ? J.screens.thanks_anonymous : screen("thanks_anonymous_next_day", "thanks_anonymous"))
       : (today ? J.screens.thanks : screen("thanks_next_day", "thanks_anonymous"));
-    if (helpOnScreen()) return (afterHelp = () => showThanks(words));
-    showThanks(words);
+    const code = answer.hearing_code;
+    if (helpOnScreen()) return (afterHelp = () => showThanks(words, code));
+    showThanks(words, code);
   }
 
   let thanksTimer = null;
-  function showThanks(words) {
+  const CODE_SECONDS = 45;  // long enough to say the pictures over and remember them
+  function showThanks(words, code) {
     showMessage(words, J.controls.done, resetNow, null, "thanks");
     document.body.dataset.page = "thanks";
     speak(words.audio);
+    showCode(code);
     clearTimeout(thanksTimer);
-    thanksTimer = setTimeout(resetNow, J.timing.thanks * 1000);  // the screen clears itself
+    const seconds = $("overlay-code").hidden ? J.timing.thanks
+      : Math.max(J.timing.thanks, CODE_SECONDS);
+    thanksTimer = setTimeout(resetNow, seconds * 1000);  // the screen clears itself
   }
 
   // Sending again would not help: say so plainly, once.
@@ -727,6 +823,8 @@
   }
   function hideOverlay() {
     $("overlay").hidden = true;
+    $("overlay-code").hidden = true;
+    $("overlay-code").replaceChildren();  // the pictures are for the pupil who sent it
     clearInterval(overlayTimer);
     overlayTimer = null;
     rescan();

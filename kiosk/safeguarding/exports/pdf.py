@@ -11,6 +11,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import (CondPageBreak, KeepTogether, PageBreak, Paragraph,
                                 SimpleDocTemplate, Table, TableStyle)
 
+from .body_drawing import body_drawing
 from .present import present
 from .typeset import UNSHOWABLE, fonts, pieces, text, unshowable
 
@@ -77,6 +78,8 @@ def case_flowables(case, width):
         flow.append(KeepTogether([Paragraph(text(group["question"]), s["question"]), *items]))
     if not case["choice_groups"]:
         flow.append(Paragraph("No choices recorded.", s["body"]))
+    for picture in case.get("body_pictures", ()):
+        flow.extend(body_picture(picture))
     flow.extend(section(case["words_heading"]))
     if case["words"]:
         flow.append(Paragraph(text(case["words"]), s["words"]))
@@ -87,6 +90,19 @@ def case_flowables(case, width):
     flow.append(entries_table(case["entries"], width) if case["entries"]
                 else Paragraph("Nothing recorded yet.", s["body"]))
     return flow
+
+
+def body_picture(picture):
+    """A marked body picture: its title, the places in words, then the drawing."""
+    s = styles()
+    title = picture["title"] + (f" (entry #{picture['entry']})" if picture.get("entry") else "")
+    named = f"Marked: {picture['named']}" + (f". Note: {picture['note']}" if picture["note"]
+                                             else "")
+    parts = [Paragraph(text(title), s["question"]), Paragraph(text(named), s["body"])]
+    drawing = body_drawing(picture)
+    if drawing is not None:
+        parts.append(drawing)
+    return [CondPageBreak(75 * mm), KeepTogether(parts)]
 
 
 def section(heading):

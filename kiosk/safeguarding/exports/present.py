@@ -6,6 +6,8 @@ import copy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from .. import body_pictures
+
 # Spelled out rather than strftime's %a/%b, which follow the server's locale.
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -69,6 +71,7 @@ def _present_case(case):
     case["urgency_label"] = URGENCY.get(case["urgency"], case["urgency"])
     case["facts"] = _facts(case)
     case["choice_groups"] = _choice_groups(case["choices"])
+    case["body_pictures"] = _body_pictures(case)
     case["words_heading"], case["words_note"] = _words_wording(case)
     for entry in case["entries"]:
         entry["notes"] = _entry_notes(entry)
@@ -115,6 +118,21 @@ def _choice_groups(choices):
     for choice in choices:
         groups.setdefault(choice["question"], []).append(choice["label"])
     return [{"question": question, "labels": labels} for question, labels in groups.items()]
+
+
+def _body_pictures(case):
+    """The marked body pictures to draw: the pupil's own places, then the newest staff
+    body map still standing (a corrected one is struck through in the record instead)."""
+    pictures = []
+    pupil = body_pictures.pupil_picture(case["choices"])
+    if pupil:
+        pictures.append(body_pictures.as_data(pupil))
+    maps = [e for e in case["entries"]
+            if e.get("kind") == "body_map" and not e.get("corrected_by")]
+    if maps and isinstance(maps[-1].get("detail"), dict):
+        staff = body_pictures.staff_picture(maps[-1]["detail"])
+        pictures.append(dict(body_pictures.as_data(staff), entry=maps[-1]["id"]))
+    return pictures
 
 
 def _words_wording(case):
