@@ -19,6 +19,9 @@ python=${PYTHON:-python3}
 packages=(espeak-ng libespeak-ng1 fonts-dejavu-core fonts-noto-core)
 if [[ $requirements == requirements-test.txt ]]; then
   packages+=(chromium sox redis-server)
+  # WebKit, the engine of iPad Safari: its WebDriver (GStreamer for sound comes with it),
+  # a virtual display to draw in, and software OpenGL for that display.
+  packages+=(webkit2gtk-driver xvfb libgl1-mesa-dri)
 fi
 # A virtual environment needs Python's venv and ensurepip modules: Debian and Ubuntu
 # ship them apart from python3, in python3-venv.

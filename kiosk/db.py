@@ -434,39 +434,107 @@ def _m017_indexes_for_years(db):
         db.execute(sql)
 
 
-# The casework workflows keep their own schema beside their code; each function is
-# still one shipped migration, applied here in this order.
-@migrations()
-def _m018_imagery(db):
-    from .safeguarding import imagery
-    imagery.schema_m018(db)
-
-
+# The casework workflows (kiosk/safeguarding): every step of each is a case entry in
+# report_events; these tables only mirror what must be read fast, in step with it.
 @migrations()
 def _m019_referral_and_allegations(db):
-    from .safeguarding import allegations, referral
-    referral.schema_m019(db)
-    allegations.schema_m019(db)
+    # The criteria a report met, stored with it when it arrives and fixed from then on.
+    db["reports"].add_column("referral_criteria", str, not_null_default="")
+    db.execute("CREATE TRIGGER reports_referral_criteria_fixed BEFORE UPDATE OF "
+               "referral_criteria ON reports "
+               "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
+    # Who each case names; append-only, like the entries it mirrors.
+    db["allegations"].create({"id": int, "report_id": int, "staff_user_id": int,
+                              "about_head": int, "entry_id": int, "at": str}, pk="id")
+    db["allegations"].create_index(["report_id", "staff_user_id"], unique=True)
+    db["allegations"].create_index(["staff_user_id"])
+    for action in ("UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER allegations_no_{action.lower()} BEFORE {action} ON "
+                   "allegations BEGIN SELECT RAISE(ABORT, 'allegations is append-only'); END")
 
 
 @migrations()
 def _m020_case_pupils(db):
-    from .safeguarding import case_pupils
-    case_pupils.schema_m020(db)
+    # Who is on each case now, pupils' current MIS details and their history, and a due
+    # time brought forward for a vulnerable child.
+    db["case_pupils"].create(
+        {"id": int, "report_id": int, "pupil_id": int, "role": str, "added_at": str,
+         "added_entry": int, "role_entry": int, "removed_entry": int},
+        pk="id", not_null={"report_id", "pupil_id", "role", "added_at"},
+        foreign_keys=[("report_id", "reports", "id"), ("pupil_id", "pupils", "id")])
+    db.execute("CREATE UNIQUE INDEX case_pupils_on_case ON case_pupils (report_id, pupil_id) "
+               "WHERE removed_entry IS NULL")
+    db["case_pupils"].create_index(["pupil_id"])
+    db["pupil_details"].create(
+        {"pupil_id": int, "upn": str, "legal_first_name": str, "preferred_first_name": str,
+         "surname": str, "date_of_birth": str, "year_group": str, "send": str,
+         "looked_after": int, "cp_plan": int, "updated_at": str},
+        pk="pupil_id", foreign_keys=[("pupil_id", "pupils", "id")],
+        defaults={"upn": "", "legal_first_name": "", "preferred_first_name": "", "surname": "",
+                  "date_of_birth": "", "year_group": "", "send": "", "looked_after": 0,
+                  "cp_plan": 0})
+    db.execute("CREATE UNIQUE INDEX pupil_details_upn ON pupil_details (upn) WHERE upn != ''")
+    db["pupil_changes"].create(
+        {"id": int, "pupil_id": int, "at": str, "by_user": int, "actor": str, "source": str,
+         "field": str, "old": str, "new": str},
+        pk="id", not_null={"pupil_id", "at", "field"},
+        foreign_keys=[("pupil_id", "pupils", "id")])
+    db["pupil_changes"].create_index(["pupil_id"])
+    for action in ("UPDATE", "DELETE"):  # a pupil's history is kept as it was written
+        db.execute(f"CREATE TRIGGER pupil_changes_no_{action.lower()} BEFORE {action} ON "
+                   "pupil_changes BEGIN SELECT RAISE(ABORT, 'pupil_changes is append-only'); END")
+    db["case_due"].create({"report_id": int, "due_at": str, "entry_id": int},
+                          pk="report_id", foreign_keys=[("report_id", "reports", "id")])
+    # Cases linked to one pupil before several could be: that pupil is the child at risk.
+    db.execute(
+        "INSERT INTO case_pupils (report_id, pupil_id, role, added_at, added_entry) "
+        "SELECT r.id, r.pupil_id, 'subject', COALESCE(e.at, r.created_at), e.id FROM reports r "
+        "LEFT JOIN report_events e ON e.id = (SELECT MAX(id) FROM report_events WHERE "
+        "report_id = r.id AND kind = 'linked_pupil') WHERE r.pupil_id IS NOT NULL")
 
 
 @migrations()
 def _m021_tasks_links_categories(db):
-    from .safeguarding import case_links, categories, tasks
-    tasks.schema_m021(db)
-    case_links.schema_m021(db)
-    categories.schema_m021(db)
+    # Where each task stands now (mirroring its entries), and the reminders sent.
+    db["case_tasks"].create(
+        {"id": int, "report_id": int, "kind": str, "title": str, "owner_id": int,
+         "due_date": str, "status": str, "added_entry": int, "changed_at": str},
+        pk="id", not_null={"report_id", "kind", "title", "owner_id", "due_date", "status"},
+        foreign_keys=[("report_id", "reports", "id"), ("owner_id", "users", "id")])
+    db["case_tasks"].create_index(["report_id"])
+    db["case_tasks"].create_index(["status", "due_date"])
+    db["case_tasks"].create_index(["owner_id", "status", "due_date"])
+    # One row per task and school day it was found overdue: the owner is reminded once.
+    db["task_reminders"].create(
+        {"id": int, "task_id": int, "day": str, "owner_id": int, "at": str, "entry_id": int},
+        pk="id", not_null={"task_id", "day", "owner_id", "at"},
+        foreign_keys=[("task_id", "case_tasks", "id"), ("owner_id", "users", "id")])
+    db["task_reminders"].create_index(["task_id", "day"], unique=True)
+    # The links in force, each pair once (lower case number first).
+    db["case_links"].create({"low": int, "high": int, "entry_id": int, "reason": str},
+                            pk=("low", "high"),
+                            foreign_keys=[("low", "reports", "id"), ("high", "reports", "id")])
+    db["case_links"].create_index(["high"])
+    # The current set of categories on each case, in step with its entries.
+    db["case_categories"].create(
+        {"report_id": int, "code": str, "label": str, "entry_id": int},
+        pk=("report_id", "code"), foreign_keys=[("report_id", "reports", "id")])
+    db["case_categories"].create_index(["code", "report_id"])
 
 
 @migrations()
 def _m022_concerns_and_attachments(db):
-    from .safeguarding import attachments
-    attachments.schema_m022(db)
+    # One row per attachment, for listing a case's files fast; fixed once stored.
+    db["attachments"].create(
+        {"id": int, "report_id": int, "entry_id": int, "sha256": str, "name": str,
+         "type": str, "size": int, "by_user": int, "at": str},
+        pk="id", not_null={"report_id", "sha256", "name", "type", "size", "at"},
+        foreign_keys=[("report_id", "reports", "id"), ("by_user", "users", "id")])
+    db["attachments"].create_index(["report_id"])
+    db.execute("CREATE TRIGGER attachments_fixed BEFORE UPDATE ON attachments "
+               "BEGIN SELECT RAISE(ABORT, 'a stored attachment cannot be changed'); END")
+    db.execute("CREATE TRIGGER attachments_no_delete BEFORE DELETE ON attachments "
+               "BEGIN SELECT RAISE(ABORT, 'a stored attachment cannot be deleted'); END")
 
 
 @migrations()

@@ -107,7 +107,7 @@ def test_the_pupil_is_found_on_record_and_linked(app, db, dsl, teacher, staff_cl
     assert concern(teacher, pupil="", pupil_id="1").status_code == 302
     report = rows(app, "SELECT pupil_id, name FROM reports")[0]
     assert report == {"pupil_id": 1, "name": "Sam Jones"}
-    assert entries(app, "linked_pupil")[0]["name"] == "Sam Jones"
+    assert entries(app, "pupil_added")[0]["name"] == "Sam Jones"
 
 
 def test_an_observed_concern_needs_what_was_seen_not_words(app, teacher):

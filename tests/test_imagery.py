@@ -178,20 +178,21 @@ def test_a_locked_away_device_is_handed_to_the_police(case, staff_client, db, cl
     assert again.status_code == 409 and "already handed" in again.get_data(as_text=True)
 
 
-def test_the_deletion_deadline_is_an_entry_and_a_due_date(case, staff_client, db, monkeypatch):
-    asked = []  # the tasks workflow's add_task, when it has one, is given the due date
-    monkeypatch.setattr(tasks, "add_task", lambda *args: asked.append(args), raising=False)
+def test_the_deletion_deadline_is_an_entry_and_a_due_date(case, staff_client, db):
+    def tasks_now():
+        return list(db.query("SELECT kind, title, owner_id, due_date FROM case_tasks"))
     form = {"deadline": "2026-11-20", "told": "Pupils A and B", "reminded": "on"}
     assert step(staff_client, "deletion-deadline", **dict(form, deadline="2026-11-17")
                 ).status_code == 400
     assert step(staff_client, "deletion-deadline", **dict(form, deadline="Friday")
                 ).status_code == 400
     assert step(staff_client, "deletion-deadline", **dict(form, reminded="")).status_code == 400
-    assert asked == [] and "imagery_deletion_deadline" not in kinds(db)
+    assert tasks_now() == [] and "imagery_deletion_deadline" not in kinds(db)
     assert step(staff_client, "deletion-deadline", **form).status_code == 302
     assert "Imagery: deletion deadline Friday 20 November 2026" in page(staff_client)
-    (_, report_id, user, _, title, owner_id, due), = asked
-    assert (report_id, owner_id, due) == (1, user["id"], "2026-11-20") and "Pupils A and B" in title
+    (task,) = tasks_now()  # a task on the case, due that day, owned by whoever recorded it
+    assert (task["kind"], task["due_date"], task["owner_id"]) == ("task", "2026-11-20", 1)
+    assert "Pupils A and B" in task["title"]
 
 
 def test_the_decision_is_reviewed_with_an_outcome_and_a_next_date(case, staff_client, db):
@@ -265,9 +266,10 @@ def test_the_pdf_chronology_prints_every_imagery_step(case, staff_client, clock)
          officer_number="4471", handed_at="2026-11-18T10:35")
     step(staff_client, "deletion-deadline", deadline="2026-11-20", told="Pupils A and B",
          reminded="on")
-    post(staff_client, "/staff/reports/1/decisions", decision="ceop", reason="Shared by an adult.",
-         **{"ceop.crime_reference": "CEOP-99"})
-    step(staff_client, "decision-review", decision_entry="8", reviewers="DSL", outcome="keeps",
+    decided = post(staff_client, "/staff/reports/1/decisions", decision="ceop",
+                   reason="Shared by an adult.", **{"ceop.crime_reference": "CEOP-99"})
+    decision = decided.location.rsplit("#entry-", 1)[1]
+    step(staff_client, "decision-review", decision_entry=decision, reviewers="DSL", outcome="keeps",
          text="Still right.", next_review="2026-12-01")
     pdf = staff_client.get("/staff/reports/1/chronology.pdf")
     text = re.sub(r"\s+", " ", " ".join(

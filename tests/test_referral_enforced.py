@@ -135,8 +135,8 @@ def test_reason_then_the_heads_sign_off_of_that_entry_lets_it_close(app, urgent_
     assert signed.status_code == 302
     last = entries(app)[-1]
     assert last["kind"] == "referral_not_made_signed" and f'"signs_off": {reason["id"]}' in last["detail"]
-    # The case's decision (support in school) still has the core sign-off of its own.
-    assert post(head_client, "/staff/reports/1/sign-off", comment="Agreed.").status_code == 302
+    # That one signature also signs off the decision not to refer: nothing more to sign.
+    assert post(head_client, "/staff/reports/1/sign-off", comment="Agreed.").status_code == 409
     assert post(staff_client, "/staff/reports/1/close", summary="Closed.").status_code == 302
     assert status(app) == "closed"
     chronology = staff_client.get("/staff/reports/1/chronology").get_data(as_text=True)

@@ -76,7 +76,7 @@ def test_review_rows_are_reachable_within_a_bounded_number_of_presses(app):
         content = services().content
         review = scan.all_scans(content, ["en"])["review"]
         answerable = [p for p in content.flow
-                      if content.pages[p].kind in ("choice", "multi", "text")]
+                      if content.pages[p].kind in ("choice", "multi", "text", "body")]
         # Then "Tell us more" (when questions are left) and the fixed controls.
         assert len(review) == len(answerable) + 2
         assert review[-2] == "control:tell-more"

@@ -5,3 +5,4 @@ bp = Blueprint("pupil", __name__, template_folder="templates", static_folder="st
                static_url_path="/kiosk-static")
 
 from . import enrol, help, settings_page as settings, unlock, views  # noqa: E402,F401  (registers the routes)
+from . import hearing_back_views, readback  # noqa: E402,F401  (hearing back; words read back)

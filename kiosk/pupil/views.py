@@ -11,6 +11,7 @@ from ..services import services
 from ..speech.compress import FORMATS
 from ..speech.tts import SpeechError
 from . import bp
+from . import hearing_back_views
 from .enrol import enrolled_kiosk, not_a_kiosk_page, this_kiosk
 from .journey import journey_data
 from .unlock import end_unlock
@@ -122,7 +123,3 @@ def send_report():
     return jsonify(status="stored", reference=report["client_id"],
                    told=svc.school.told_when(report["due_at"], now),
                    hearing_code=code), status
-
-
-from . import readback  # noqa: E402,F401  (the typed words, spoken back)
-from . import hearing_back_views  # noqa: E402,F401

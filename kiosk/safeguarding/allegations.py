@@ -29,17 +29,6 @@ cases.add_decision(Decision("lado_no_referral", "LADO consulted: no referral", f
     Field("lado_officer", "LADO officer consulted"),)))
 
 
-def schema_m019(db):
-    """Who each case names; append-only, like the entries it mirrors."""
-    db["allegations"].create({"id": int, "report_id": int, "staff_user_id": int,
-                              "about_head": int, "entry_id": int, "at": str}, pk="id")
-    db["allegations"].create_index(["report_id", "staff_user_id"], unique=True)
-    db["allegations"].create_index(["staff_user_id"])
-    for action in ("UPDATE", "DELETE"):
-        db.execute(f"CREATE TRIGGER allegations_no_{action.lower()} BEFORE {action} ON "
-                   "allegations BEGIN SELECT RAISE(ABORT, 'allegations is append-only'); END")
-
-
 def named_in(db, report_id):
     """Ids of the staff a case names."""
     return {row["staff_user_id"] for row in db.query(

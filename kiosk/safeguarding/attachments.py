@@ -35,20 +35,6 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
 MAX_NAME = 100
 
 
-def schema_m022(db):
-    """One row per attachment, for listing a case's files fast; fixed once stored."""
-    db["attachments"].create(
-        {"id": int, "report_id": int, "entry_id": int, "sha256": str, "name": str,
-         "type": str, "size": int, "by_user": int, "at": str},
-        pk="id", not_null={"report_id", "sha256", "name", "type", "size", "at"},
-        foreign_keys=[("report_id", "reports", "id"), ("by_user", "users", "id")])
-    db["attachments"].create_index(["report_id"])
-    db.execute("CREATE TRIGGER attachments_fixed BEFORE UPDATE ON attachments "
-               "BEGIN SELECT RAISE(ABORT, 'a stored attachment cannot be changed'); END")
-    db.execute("CREATE TRIGGER attachments_no_delete BEFORE DELETE ON attachments "
-               "BEGIN SELECT RAISE(ABORT, 'a stored attachment cannot be deleted'); END")
-
-
 def folder(instance_path):
     return Path(instance_path) / FOLDER
 

@@ -16,14 +16,6 @@ from .reports import get_report
 REOPENED, LINKED, UNLINKED = "reopened", "case_linked", "case_unlinked"
 
 
-def schema_m021(db):
-    """The links in force, each pair once (lower case number first)."""
-    db["case_links"].create({"low": int, "high": int, "entry_id": int, "reason": str},
-                            pk=("low", "high"),
-                            foreign_keys=[("low", "reports", "id"), ("high", "reports", "id")])
-    db["case_links"].create_index(["high"])
-
-
 def reopen(db, report_id, user, now, reason):
     """Open a closed case again, with the reason; its closing entry stays in the record."""
     with writing(db):

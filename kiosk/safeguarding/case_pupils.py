@@ -22,45 +22,6 @@ ROLES = {"subject": "Child at risk", "alleged_perpetrator": "Alleged perpetrator
 ADDED, ROLE_CHANGED, REMOVED = "pupil_added", "pupil_role_changed", "pupil_removed"
 
 
-def schema_m020(db):
-    """Who is on each case now, pupils' current MIS details and their history, and a due
-    time brought forward for a vulnerable child."""
-    db["case_pupils"].create(
-        {"id": int, "report_id": int, "pupil_id": int, "role": str, "added_at": str,
-         "added_entry": int, "role_entry": int, "removed_entry": int},
-        pk="id", not_null={"report_id", "pupil_id", "role", "added_at"},
-        foreign_keys=[("report_id", "reports", "id"), ("pupil_id", "pupils", "id")])
-    db.execute("CREATE UNIQUE INDEX case_pupils_on_case ON case_pupils (report_id, pupil_id) "
-               "WHERE removed_entry IS NULL")
-    db["case_pupils"].create_index(["pupil_id"])
-    db["pupil_details"].create(
-        {"pupil_id": int, "upn": str, "legal_first_name": str, "preferred_first_name": str,
-         "surname": str, "date_of_birth": str, "year_group": str, "send": str,
-         "looked_after": int, "cp_plan": int, "updated_at": str},
-        pk="pupil_id", foreign_keys=[("pupil_id", "pupils", "id")],
-        defaults={"upn": "", "legal_first_name": "", "preferred_first_name": "", "surname": "",
-                  "date_of_birth": "", "year_group": "", "send": "", "looked_after": 0,
-                  "cp_plan": 0})
-    db.execute("CREATE UNIQUE INDEX pupil_details_upn ON pupil_details (upn) WHERE upn != ''")
-    db["pupil_changes"].create(
-        {"id": int, "pupil_id": int, "at": str, "by_user": int, "actor": str, "source": str,
-         "field": str, "old": str, "new": str},
-        pk="id", not_null={"pupil_id", "at", "field"},
-        foreign_keys=[("pupil_id", "pupils", "id")])
-    db["pupil_changes"].create_index(["pupil_id"])
-    for action in ("UPDATE", "DELETE"):  # a pupil's history is kept as it was written
-        db.execute(f"CREATE TRIGGER pupil_changes_no_{action.lower()} BEFORE {action} ON "
-                   "pupil_changes BEGIN SELECT RAISE(ABORT, 'pupil_changes is append-only'); END")
-    db["case_due"].create({"report_id": int, "due_at": str, "entry_id": int},
-                          pk="report_id", foreign_keys=[("report_id", "reports", "id")])
-    # Cases linked to one pupil before several could be: that pupil is the child at risk.
-    db.execute(
-        "INSERT INTO case_pupils (report_id, pupil_id, role, added_at, added_entry) "
-        "SELECT r.id, r.pupil_id, 'subject', COALESCE(e.at, r.created_at), e.id FROM reports r "
-        "LEFT JOIN report_events e ON e.id = (SELECT MAX(id) FROM report_events WHERE "
-        "report_id = r.id AND kind = 'linked_pupil') WHERE r.pupil_id IS NOT NULL")
-
-
 def _role(role):
     if role not in ROLES:
         raise CaseError("Choose the pupil's role: " + ", ".join(ROLES.values()) + ".")
@@ -109,7 +70,7 @@ def add_pupil(db, report_id, user, now, pupil_id, role, school=None):
         made = _add(db, report, ADDED, user, now, _who(pupil, role),
                     changes={"pupil_id": _first_subject(db, report_id)})
         db["case_pupils"].update(row_id, {"added_entry": made[0]})
-        return vulnerability.record(db, report, pupil, role, user, now, school) or made
+        return vulnerability.record(db, report, pupil, role, ROLES[role], due_at(db, report), user, now, school) or made
 
 
 def change_role(db, report_id, user, now, pupil_id, role, school=None):
@@ -130,7 +91,7 @@ def change_role(db, report_id, user, now, pupil_id, role, school=None):
         db["case_pupils"].update(row["id"], {"role_entry": made[0]})
         if role != "subject":  # the warning was given when they were added
             return made
-        return vulnerability.record(db, report, pupil, role, user, now, school) or made
+        return vulnerability.record(db, report, pupil, role, ROLES[role], due_at(db, report), user, now, school) or made
 
 
 def remove_pupil(db, report_id, user, now, pupil_id, reason):
@@ -199,3 +160,25 @@ def _role_changed(d):
 def _removed(d):
     return (f"Pupil taken off the case ({d.get('role_label', '')})",
             f"{_name(d)}. Why: {d.get('reason', '')}")
+
+
+def link(db, report_id, user, now, pupil_id=None, name="", year_group="", role="subject",
+         details=None, allow_duplicate=False):
+    """Add a pupil on record, or a new one, to a case in a role (case_pupils.add_pupil)."""
+    with writing(db):
+        if not pupil_id:
+            pupil_id = pupils.create(db, user, now, name, year_group, details, allow_duplicate)
+        return add_pupil(db, report_id, user, now, pupil_id, role)
+
+
+def cases_for(db, pupil_id):
+    """The pupil's cases, oldest first, each with the pupil's `role` in it, and any
+    duplicates merged into them (in the same role)."""
+    roles = roles_of(db, pupil_id)
+    if not roles:
+        return []
+    marks = ", ".join("?" * len(roles))
+    rows = db.query(f"SELECT * FROM reports WHERE id IN ({marks}) OR merged_into IN "
+                    f"({marks}) ORDER BY created_at, id", [*roles, *roles])
+    return [dict(row, role=roles.get(row["id"]) or roles.get(row["merged_into"]))
+            for row in rows]

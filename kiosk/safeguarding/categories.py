@@ -48,14 +48,6 @@ class Category:
     close_needs: tuple = ()  # decision codes: one must be in force before closing
 
 
-def schema_m021(db):
-    """The current set of categories on each case, in step with its entries."""
-    db["case_categories"].create(
-        {"report_id": int, "code": str, "label": str, "entry_id": int},
-        pk=("report_id", "code"), foreign_keys=[("report_id", "reports", "id")])
-    db["case_categories"].create_index(["code", "report_id"])
-
-
 def _category(data, where, seen):
     code, label = data.get("code"), data.get("label")
     if not isinstance(code, str) or not CODE.match(code):

@@ -145,7 +145,9 @@ def case_record(db, report):
         "urgency": report["urgency"], "reasons": json.loads(report["reasons"]),
         "due_at": datetime.fromisoformat(report["due_at"]), "status": report["status"],
         "owner": display_name(owner), "merged_into": report["merged_into"],
-        "choices": [{"question": c["question"], "label": c["label"]}
+        # page, tile and body: where a "Show me where" answer is, for its drawn picture.
+        "choices": [{"question": c["question"], "label": c["label"],
+                     **{k: c[k] for k in ("page", "tile", "body") if k in c}}
                     for c in json.loads(report["choices"])],
         "words": report["words"] or "", "words_source": report["words_source"] or "",
         "name": report["name"] or "", "happened": report["happened"] or "",

@@ -80,10 +80,6 @@ for _code in POLICE_DECISIONS:
         Field("crime_reference", "Crime reference number", required=False),)))
 
 
-def schema_m018(db):
-    """No tables: every step is a case entry, and the panel reads the case's own entries."""
-
-
 def _zone():
     return ZoneInfo(current_app.config["SCHOOL_DAY"]["timezone"] if has_app_context()
                     else "UTC")
@@ -129,12 +125,11 @@ def _entries(db, report_id, *kinds):
     return [e for e in cases.entries(db, report_id) if e["kind"] in kinds]
 
 
-def _add_due(db, report, user, now, title, due):
-    """A task with a due date, once the tasks workflow offers one (until then the entry
-    itself is the record of the date)."""
-    if hasattr(tasks, "add_task"):
-        tasks.add_task(db, report["id"], user, now, title,
-                       report["owner_id"] or user["id"], due.isoformat())
+def _add_due(db, report, user, now, title, due, kind="task"):
+    """The date as a task on the case (kind "review" for a review date), owned by the
+    case's owner, or by whoever records it while the case has none."""
+    tasks.add_task(db, report["id"], user, now, title, report["owner_id"] or user["id"],
+                   due.isoformat(), kind=kind)
 
 
 def _answers(given, questions, what):
@@ -298,7 +293,7 @@ def review_decision(db, report_id, user, now, decision_entry, reviewers, outcome
                   "next_review": _date(next_review, "The next review date", now).isoformat()}
         entry = _add(db, report, DECISION_REVIEWED, user, now, detail)
         _add_due(db, report, user, now, f"Review the decision: {detail['title']}",
-                 date.fromisoformat(detail["next_review"]))
+                 date.fromisoformat(detail["next_review"]), kind="review")
         return entry
 
 
@@ -312,6 +307,3 @@ def referred_when_criteria_met(db, report):
         raise CaseError("The initial review meeting found criteria for an immediate referral "
                         f"({'; '.join(met)}): record the referral to the police or children's "
                         "social care before closing.", 409)
-
-
-from . import imagery_record  # noqa: E402,F401  (how each entry reads in the record)

@@ -172,28 +172,3 @@ def _stored(value):
 def changes(db, pupil_id):
     return list(db.query("SELECT * FROM pupil_changes WHERE pupil_id = ? ORDER BY id",
                          [pupil_id]))
-
-
-def link(db, report_id, user, now, pupil_id=None, name="", year_group="", role="subject",
-         details=None, allow_duplicate=False):
-    """Add a pupil on record, or a new one, to a case in a role (case_pupils.add_pupil)."""
-    from . import case_pupils
-    from ..db import writing
-    with writing(db):
-        if not pupil_id:
-            pupil_id = create(db, user, now, name, year_group, details, allow_duplicate)
-        return case_pupils.add_pupil(db, report_id, user, now, pupil_id, role)
-
-
-def cases_for(db, pupil_id):
-    """The pupil's cases, oldest first, each with the pupil's `role` in it, and any
-    duplicates merged into them (in the same role)."""
-    from .case_pupils import roles_of
-    roles = roles_of(db, pupil_id)
-    if not roles:
-        return []
-    marks = ", ".join("?" * len(roles))
-    rows = db.query(f"SELECT * FROM reports WHERE id IN ({marks}) OR merged_into IN "
-                    f"({marks}) ORDER BY created_at, id", [*roles, *roles])
-    return [dict(row, role=roles.get(row["id"]) or roles.get(row["merged_into"]))
-            for row in rows]

@@ -20,14 +20,6 @@ DSL_TEAM = ("dsl", "deputy")
 SIGNERS = ("head",)  # and the chair of governors, when the case is about the head
 
 
-def schema_m019(db):
-    """The criteria a report met, stored with it when it arrives and fixed from then on."""
-    db["reports"].add_column("referral_criteria", str, not_null_default="")
-    db.execute("CREATE TRIGGER reports_referral_criteria_fixed BEFORE UPDATE OF "
-               "referral_criteria ON reports "
-               "BEGIN SELECT RAISE(ABORT, 'a stored report cannot be changed'); END")
-
-
 def criteria_of(report):
     """{criterion id: its words} the report met when it arrived; {} when none."""
     raw = report["referral_criteria"] if "referral_criteria" in report.keys() else ""

@@ -204,10 +204,8 @@ def _entries(db, report, concern_form, concern, pupil, user, now):
 
 
 def _link(db, report_id, user, now, pupil_id):
-    """The pupil's link: several pupils per case where that workflow is in, else the one."""
-    if hasattr(case_pupils, "add_pupil"):
-        return case_pupils.add_pupil(db, report_id, user, now, pupil_id, "subject")
-    return pupils.link(db, report_id, user, now, pupil_id)
+    """The pupil the concern is about, on the case as the child at risk."""
+    return case_pupils.add_pupil(db, report_id, user, now, pupil_id, "subject")
 
 
 def _moment(iso):

@@ -24,24 +24,6 @@ MAX_TITLE = 200
 FURTHEST_DAYS = 2 * 366  # a due date further off than this is surely a typing slip
 
 
-def schema_m021(db):
-    """Where each task stands now (mirroring its entries), and the reminders sent."""
-    db["case_tasks"].create(
-        {"id": int, "report_id": int, "kind": str, "title": str, "owner_id": int,
-         "due_date": str, "status": str, "added_entry": int, "changed_at": str},
-        pk="id", not_null={"report_id", "kind", "title", "owner_id", "due_date", "status"},
-        foreign_keys=[("report_id", "reports", "id"), ("owner_id", "users", "id")])
-    db["case_tasks"].create_index(["report_id"])
-    db["case_tasks"].create_index(["status", "due_date"])
-    db["case_tasks"].create_index(["owner_id", "status", "due_date"])
-    # One row per task and school day it was found overdue: the owner is reminded once.
-    db["task_reminders"].create(
-        {"id": int, "task_id": int, "day": str, "owner_id": int, "at": str, "entry_id": int},
-        pk="id", not_null={"task_id", "day", "owner_id", "at"},
-        foreign_keys=[("task_id", "case_tasks", "id"), ("owner_id", "users", "id")])
-    db["task_reminders"].create_index(["task_id", "day"], unique=True)
-
-
 def school_day(school=None):
     """The school's days and time zone: as given, else from the running app's settings."""
     return school or SchoolDay.from_config(current_app.config["SCHOOL_DAY"])

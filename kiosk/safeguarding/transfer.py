@@ -17,7 +17,8 @@ from ..db import writing
 from .chronology import describe, _by
 from .cases import entries
 from .exports.counts import FORMULA_STARTS
-from .pupils import cases_for, find
+from .case_pupils import cases_for
+from .pupils import find
 
 FORMAT = "worry-kiosk-transfer"
 VERSION = 1

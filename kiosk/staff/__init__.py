@@ -25,5 +25,6 @@ def refuse_forged_posts():
 from . import (account, admin, admin_kiosks, alert_screen, auth, board,  # noqa: E402,F401
                case_views, concerns, help, live, records, views)  # (routes, handlers)
 from . import checkpoint_views  # noqa: E402,F401  (the audit checkpoints pages)
-from . import (allegation_views, attachment_views, imagery_views,  # noqa: E402,F401
-               pupil_views, task_views)  # (each casework workflow's routes)
+from . import (allegation_views, attachment_views, hearing_views,  # noqa: E402,F401
+               imagery_views, link_views, pupil_body_views, pupil_views,
+               task_views)  # (each workflow's routes)

@@ -7,7 +7,7 @@ from flask import (abort, current_app, flash, redirect, render_template, request
 from ..accounts import logins, sessions
 from ..db import get_db, writing
 from ..accounts.users import CHAIR_ROLE, READER_ROLES
-from ..safeguarding import allegations, pupils
+from ..safeguarding import allegations, case_pupils
 from . import bp
 from .auditing import log, refused
 from .identity import KIOSK_REFUSED, current_user, login_state, now, on_a_kiosk
@@ -102,7 +102,7 @@ def _closed_to(user, db):
         if user["role"] == CHAIR_ROLE:
             return f"pupil:{view_args['pupil_id']}", "pupil records closed to this account"
         hidden = allegations.naming(db, user["id"])
-        if hidden and any(c["id"] in hidden for c in pupils.cases_for(db, view_args["pupil_id"])):
+        if hidden and any(c["id"] in hidden for c in case_pupils.cases_for(db, view_args["pupil_id"])):
             return f"pupil:{view_args['pupil_id']}", "pupil record holds a case closed to this account"
     if user["role"] == CHAIR_ROLE and "report_id" not in view_args \
             and request.endpoint not in CHAIR_PAGES:

@@ -1,7 +1,7 @@
 """Case actions from the report page: each is checked by the domain, audited and pushed live."""
 from flask import abort, flash, redirect, request, url_for
 
-from ..safeguarding import cases, pupils
+from ..safeguarding import case_pupils, cases
 from .. import notify
 from ..db import get_db, writing
 from ..services import services
@@ -92,7 +92,7 @@ def link_pupil(user, report_id):
     form = request.form
     details = {"upn": form.get("upn", "").strip().upper(),
                "date_of_birth": form.get("date_of_birth", "").strip()}
-    return _act(report_id, "pupil_added", lambda: pupils.link(
+    return _act(report_id, "pupil_added", lambda: case_pupils.link(
         get_db(), report_id, user, now(), _number("pupil_id"), form.get("name", ""),
         form.get("year_group", ""), form.get("role") or "subject", details,
         allow_duplicate=form.get("create_anyway") == "yes"))
@@ -104,7 +104,3 @@ def merge_case(user, report_id):
     """Merge this report, a duplicate, into the case given."""
     return _act(report_id, "merged", lambda: cases.merge(
         get_db(), report_id, _number("into"), user, now(), request.form.get("reason")))
-
-
-from . import link_views  # noqa: E402,F401
-from . import hearing_views  # noqa: E402,F401

@@ -5,7 +5,7 @@ Every export is audited: what, for which case or pupil, by whom.
 from flask import abort, current_app, make_response, render_template, request, url_for
 
 from .. import audit
-from ..safeguarding import exports as export, pupil_roles, pupils
+from ..safeguarding import case_pupils, exports as export, pupil_roles, pupils
 from ..safeguarding.chronology import chronology
 from ..db import get_db, writing
 from ..safeguarding.reports import get_report
@@ -36,7 +36,7 @@ def _pupil(user, pupil_id):
     if pupil is None:
         abort(404, f"There is no pupil {pupil_id} on record.")
     school, tz = _school()
-    found = pupils.cases_for(db, pupil_id)
+    found = case_pupils.cases_for(db, pupil_id)
     record = export.present(chronology(db, f"Chronology for {pupil['name']}", found, user,
                                        now(), school, tz, pupil=pupil))
     return pupil_roles.add_to(db, record, pupil, found)

@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from conftest import IPAD, enrol, staff_login
+from test_access import Switch, scan_to, set_kiosk, staff_pin, switch_kiosk  # noqa: F401
 
 # Every recording the kiosk starts, by its path, so a test knows what was said.
 HEARD = """(() => {
@@ -133,3 +134,39 @@ def test_a_pupil_shows_where_and_the_dsl_sees_the_marked_picture(browser, server
         panel.screenshot(path=Path(folder) / "body-page-case.png")
     dsl.context.close()
     context.close()
+
+
+# ---- a switch and a resting gaze reach every place as they reach tiles ----
+
+def test_places_are_chosen_by_one_switch_and_by_dwell(set_kiosk, switch_kiosk):
+    page, switch = switch_kiosk, Switch(switch_kiosk)
+    for selector, then in [('[data-tile="start"]', "safe"), ('[data-tile="yes"]', "what"),
+                           ('[data-tile="hurt"]', "what"), ("#forward", "what_more"),
+                           ("#forward", "body"), ('[data-tile="bottom"]', "body")]:
+        scan_to(page, switch, selector)
+        expect(page.locator("body")).to_have_attribute("data-page", then)
+    expect(page.locator('.place[data-place="bottom"]')).to_have_attribute("aria-pressed", "true")
+    scan_to(page, switch, '[data-tile="foot"]')
+    expect(page.locator('.place[data-place="foot"]').first).to_have_attribute("aria-pressed",
+                                                                             "true")
+    scan_to(page, switch, "#forward")
+    expect(page.locator("body")).to_have_attribute("data-page", "where")
+
+    gaze = set_kiosk("Eye gaze or head pointer", **{"Dwell time": 1000})
+    for tile, then in [("start", "safe"), ("yes", "what"), ("hurt", "what")]:
+        look_at(gaze, f'#main [data-tile="{tile}"]', then)
+    for control in ("what_more", "body"):
+        look_at(gaze, "#forward", control)
+    back_hand = gaze.locator('[data-side="back"] .place[data-place="hand"]').first
+    look_at(gaze, back_hand, "body")
+    expect(back_hand).to_have_attribute("aria-pressed", "true")
+
+
+def look_at(page, target, then):
+    """Rest the pointer on a button for the dwell time (after looking away)."""
+    page.mouse.move(2, 300)
+    found = page.locator(target) if isinstance(target, str) else target
+    box = found.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+    page.clock.run_for(1100)
+    expect(page.locator("body")).to_have_attribute("data-page", then)

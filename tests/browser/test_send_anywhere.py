@@ -244,6 +244,7 @@ def test_an_urgent_report_on_a_closed_day_is_not_promised_today(kiosk):
     tap(kiosk, "Yes")
     tap(kiosk, "Someone hurt me or touched me")
     tap(kiosk, "Next")
+    tap(kiosk, "Next")  # "Show me where": nothing shown, on to where it happened
     tap(kiosk, "Next")
     tap(kiosk, "At school")
     tap(kiosk, "Next")

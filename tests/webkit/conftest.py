@@ -14,7 +14,7 @@ from bench._server import running_server
 from webkit_kiosk import DISPLAY_SERVER, DRIVER, enrol, webkit_session
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _webkit_installed():
     """Skip on a developer machine without the driver; fail in CI, which must have it."""
     missing = [name for name in (DRIVER, DISPLAY_SERVER) if not shutil.which(name)]

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from bench._server import flask_command
-from webkit_kiosk import (THANKS, enrol, labelled, on_page, stored_answers, tap, text_of,
+from webkit_kiosk import (THANKS, click, enrol, labelled, on_page, stored_answers, tap, text_of,
                           type_staff_pin, wait_until)
 
 PIN = "246810"
@@ -30,14 +30,14 @@ def set_kiosk(driver, server, input_label, **numbers):
     wait_until(lambda: "Kiosk paused" in (text_of(driver, "h1") or ""), "the paused page")
     tap(driver, "Settings for this kiosk")
     wait_until(lambda: (text_of(driver, "h1") or "").startswith("Settings: "), "settings")
-    labelled(driver, input_label).click()
+    click(driver, labelled(driver, input_label))
     for label, value in numbers.items():
         field = labelled(driver, label)
         field.clear()
         field.send_keys(str(value))
     wait = labelled(driver, "Let each tile's words finish before the highlight moves")
     if wait.is_selected():
-        wait.click()  # short fixed steps: the test need not wait for each word to end
+        click(driver, wait)  # short fixed steps: the test need not wait for each word to end
     tap(driver, "Save settings")
     wait_until(lambda: "Saved." in (text_of(driver, "[role=status]") or ""), "Saved.")
     tap(driver, "Back to the kiosk")

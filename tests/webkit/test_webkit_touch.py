@@ -1,6 +1,6 @@
 """A pupil at the kiosk in WebKit, the engine of iPad Safari: a short report by taps,
 the kiosk's voice really playing after the first tap, and Urdu drawn right to left."""
-from webkit_kiosk import (THANKS, button, heading, on_page, shoot, stored_answers, tap,
+from webkit_kiosk import (THANKS, button, click, heading, on_page, shoot, stored_answers, tap,
                           text_of, wait_until)
 
 FIRST_PAGE = "You can tell us if something worried you."
@@ -14,7 +14,7 @@ def test_a_short_report_by_taps_reaches_the_review_and_is_sent(kiosk, server):
     tap(kiosk, "Yes")
     on_page(kiosk, "what")
     tile = button(kiosk, "Someone was unkind")
-    tile.click()
+    click(kiosk, tile)
     wait_until(lambda: tile.get_attribute("aria-pressed") == "true", "the tile to be chosen")
     tap(kiosk, "Send now")
     on_page(kiosk, "review")
@@ -73,7 +73,7 @@ def test_urdu_is_drawn_right_to_left_with_the_layout_mirrored(kiosk):
     assert english["back"] < english["width"] / 2 and english["staff"] < english["width"] / 2
     tap(kiosk, "Back")
     on_page(kiosk, "hello")
-    button(kiosk, "Language", within="#main").click()
+    tap(kiosk, "Language", within="#main")
     on_page(kiosk, "_language")
     tap(kiosk, "اردو", within="#main")
     wait_until(lambda: kiosk.execute_script("return document.documentElement.lang") == "ur",

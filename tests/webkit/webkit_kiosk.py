@@ -13,6 +13,11 @@ import time
 import warnings
 from pathlib import Path
 
+from selenium import webdriver
+from selenium.common.exceptions import ElementClickInterceptedException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.webkitgtk.service import Service
+
 from bench import _server
 
 DRIVER = "WebKitWebDriver"  # Debian's webkit2gtk-driver
@@ -24,8 +29,6 @@ THANKS = "Thank you for telling. It is not your fault."
 
 def webkit_session(display, base_url, log_path):
     """A fresh WebKitGTK browser (MiniBrowser, started by the driver) sized as an iPad."""
-    from selenium import webdriver
-    from selenium.webdriver.webkitgtk.service import Service
     service = Service(shutil.which(DRIVER), log_output=str(log_path),
                       env=dict(os.environ, DISPLAY=display))
     with warnings.catch_warnings():
@@ -70,13 +73,31 @@ def button(driver, name, within=None):
                       f"a button named {name!r}")
 
 
+ON_TOP = """const box = arguments[0].getBoundingClientRect();
+const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+return top ? top.outerHTML.slice(0, 200) : null;"""
+
+
+def click(driver, element, seconds=WAIT):
+    """Click as a person would once the element can take it: like Playwright, wait while
+    something else (a dialog closing, a page still laying out) is over it."""
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            return element.click()
+        except ElementClickInterceptedException:
+            if time.monotonic() > end:
+                raise AssertionError(f"for {seconds} s something was over the element: "
+                                     f"{driver.execute_script(ON_TOP, element)}") from None
+            time.sleep(0.1)
+
+
 def tap(driver, name, within=None):
-    button(driver, name, within).click()
+    click(driver, button(driver, name, within))
 
 
 def labelled(driver, words):
     """The form field a <label> starting with `words` is for."""
-    from selenium.webdriver.common.by import By
     label = driver.find_element(By.XPATH, f"//label[starts-with(normalize-space(.), {words!r})]")
     return driver.find_element(By.ID, label.get_attribute("for"))
 
@@ -89,8 +110,12 @@ def text_of(driver, selector):
 
 def on_page(driver, page_id):
     """Waits until the kiosk shows one journey page (its id, as body[data-page])."""
-    wait_until(lambda: driver.execute_script("return document.body.dataset.page") == page_id,
-               f"the kiosk page {page_id!r} (on {driver.execute_script('return document.body.dataset.page')!r})")
+    def shown():
+        return driver.execute_script("return document.body.dataset.page")
+    try:
+        wait_until(lambda: shown() == page_id, f"the kiosk page {page_id!r}")
+    except AssertionError as missed:
+        raise AssertionError(f"{missed}; it shows {shown()!r}") from None
 
 
 def heading(driver, words):
@@ -161,6 +186,9 @@ def lan_server(address):
     """The real server listening on `address` (not loopback), as run.py is on a school's
     machine: the same set-up as running_server, which listens on loopback only."""
     with tempfile.TemporaryDirectory(prefix="kiosk-webkit-") as instance_path:
+        shared = os.environ.get(_server.SHARED_SPEECH_CACHE)
+        if shared:  # each phrase rendered once a run, as for the other servers
+            _server.write_config(instance_path, {"SPEECH_CACHE": shared})
         authenticator = _server.Authenticator()
         authenticator.add(_server.DSL_EMAIL, _server.create_dsl(instance_path))
         with socket.socket() as probe:

@@ -45,15 +45,16 @@ window.KioskBodyPage = (function () {
     page.sides.forEach((side, sideIndex) => {
       const picture = svg("svg", { viewBox: `0 0 ${width} ${height}`, "aria-hidden": "true",
                                    focusable: "false" });
-      picture.append(decorations(sideIndex));
       const frame = el("div", { class: "body-frame" }, picture);
-      frame.style.setProperty("--ratio", `${width} / ${height}`);
+      frame.style.setProperty("--w", String(width));
+      frame.style.setProperty("--h", String(height));
       for (const place of page.places) {
         for (const shape of place.shapes.filter((s) => s.side === side.id)) {
           picture.append(drawShape(shape, place.id));
           frame.append(placeButton(place, shape, width, height));
         }
       }
+      picture.append(decorations(sideIndex));  // over the shapes: the face stays seen
       const caption = el("figcaption", { id: `side-${side.id}` }, side.text);
       pictures.append(el("figure", { class: "body-side", "data-side": side.id, role: "group",
                                      "aria-labelledby": caption.id }, frame, caption));

@@ -245,7 +245,7 @@
   function firstUnmet() {
     return J.flow.find((id) => {
       const p = J.pages[id];
-      return ["choice", "multi", "text"].includes(p.kind) && pageApplies(p) &&
+      return ["choice", "multi", "text", "body"].includes(p.kind) && pageApplies(p) &&
         !state.seen[id] && !answeredPage(p);
     });
   }
