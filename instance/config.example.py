@@ -91,6 +91,12 @@ KIOSK_ENROL_HOURS = 24
 KIOSK_PIN_ATTEMPTS = 5
 KIOSK_PIN_LOCK_MINUTES = 5
 KIOSK_THANKS_SECONDS = 20
+# Staff attachments: the largest file accepted. Hearing back: days a pupil's three
+# pictures keep working; wrong tries at one kiosk before it locks for some minutes.
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+HEARING_BACK_DAYS = 21
+HEARING_BACK_ATTEMPTS = 5
+HEARING_BACK_LOCK_MINUTES = 15
 # Wrong enrolment codes from one address before each further try waits (doubling, at
 # most 15 minutes); each time it must wait is in the audit log.
 ENROL_ATTEMPTS = 5

@@ -64,6 +64,13 @@ def settings(instance_path):
                          {"to": "head", "after_minutes": 30}],
         },
         ESCALATION_CHECK_SECONDS=30,
+        # Staff attachments on a case (attachments.py): the largest file accepted.
+        ATTACHMENT_MAX_BYTES=10 * 1024 * 1024,
+        # Hearing back (hearing_back.py): days a pupil's three pictures keep working, and
+        # wrong tries a kiosk is allowed before it asks the pupil to find an adult.
+        HEARING_BACK_DAYS=21,
+        HEARING_BACK_ATTEMPTS=5,
+        HEARING_BACK_LOCK_MINUTES=15,
         # Email for escalations, e.g. {"host": "smtp.school.example", "port": 587,
         # "starttls": True, "username": "...", "password": "...", "from": "dsl-alerts@..."}.
         # None: dashboards only. BASE_URL makes the link in the email.

@@ -49,7 +49,8 @@ def add_headers(response):
     """Set the security headers, and no-store on anything not plainly cacheable."""
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
-    response.headers["Content-Security-Policy"] = content_security_policy(request.host)
+    # A view may set a stricter policy of its own (an attachment is sandboxed): kept.
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(request.host))
     response.headers["Permissions-Policy"] = permissions_policy(request.endpoint)
     if request.endpoint not in CACHEABLE:
         response.headers["Cache-Control"] = "no-store"

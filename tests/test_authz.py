@@ -32,7 +32,7 @@ import pytest
 
 from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, csrf_from,
                      enrol_device, log_in)
-from kiosk.safeguarding import cases, pupils
+from kiosk.safeguarding import case_pupils, cases, pupils
 from kiosk import create_app, tls
 from kiosk.devices import kiosks
 from kiosk.db import get_db
@@ -535,7 +535,7 @@ def world(tmp_path_factory):
     def seed_records(db):
         concern = next(db.query("SELECT id FROM reports WHERE reported_by = ?",
                                 [world.users["staff"]["id"]]))["id"]
-        pupils.link(db, case, world.users["dsl"], clock(), name="Sam Jones", year_group="Year 5")
+        case_pupils.link(db, case, world.users["dsl"], clock(), name="Sam Jones", year_group="Year 5")
         return concern, next(db.query("SELECT id FROM pupils"))["id"]
     concern, pupil = world.run(seed_records)
     world.ids = {"case": case, "concern": concern, "pupil": pupil, "audio": audio,

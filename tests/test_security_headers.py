@@ -13,7 +13,7 @@ from helpers import a_report
 from kiosk import PROJECT_ROOT
 from kiosk.db import get_db
 from kiosk.headers import CSP, content_security_policy
-from kiosk.safeguarding import pupils
+from kiosk.safeguarding import case_pupils
 from kiosk.accounts.users import get_user
 
 EXPECTED = {
@@ -54,7 +54,7 @@ def a_case(app, client, staff_client):
     client.post("/api/reports", json=a_report())
     with app.app_context():
         db = get_db()
-        pupils.link(db, 1, get_user(db, 1), app.config["CLOCK"](), name="Sam Jones")
+        case_pupils.link(db, 1, get_user(db, 1), app.config["CLOCK"](), name="Sam Jones")
 
 
 @pytest.mark.parametrize("who", ["anyone", "kiosk", "staff"])

@@ -16,7 +16,7 @@ from kiosk.accounts.users import get_user
 from kiosk.db import get_db
 from kiosk.devices import kiosks
 from kiosk.extensions import socketio
-from kiosk.safeguarding import pupils
+from kiosk.safeguarding import case_pupils
 from kiosk.staff.identity import KIOSK_REFUSED
 
 
@@ -99,7 +99,7 @@ def a_case(app, client, staff_client):
     with app.app_context():
         db = get_db()
         user = get_user(db, 1)
-        pupils.link(db, 1, user, app.config["CLOCK"](), name="Sam Jones", year_group="Year 5")
+        case_pupils.link(db, 1, user, app.config["CLOCK"](), name="Sam Jones", year_group="Year 5")
     return 1
 
 

@@ -39,13 +39,17 @@ SEALED = {
     "pupils": ("id", "name", "year_group", "created_at", "created_by"),
     "help_requests": ("id", "kiosk_id", "kiosk", "place", "at"),
     "help_events": ("id", "help_id", "at", "kind", "by_user", "detail"),
+    # A pupil's details as the school's MIS import changed them, field by field.
+    "pupil_changes": ("id", "pupil_id", "at", "by_user", "actor", "source", "field", "old",
+                      "new"),
 }
 # Columns added to a sealed table after records were first sealed, with the value every
 # earlier record has: a column still at that value is left out of the hash, so records
 # sealed before it existed keep fitting their seals, and a later change is still seen.
 SEALED_ADDED = {"reports": {"about": "", "referral_criteria": ""}}
 RECORD_NAMES = {"reports": "report", "report_events": "case entry", "pupils": "pupil",
-                "help_requests": "help request", "help_events": "help request entry"}
+                "help_requests": "help request", "help_events": "help request entry",
+                "pupil_changes": "pupil change"}
 SEALED_UP_TO = "audit.sealed_up_to."  # settings key prefix: the newest id sealed per table
 
 

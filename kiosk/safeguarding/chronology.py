@@ -60,8 +60,9 @@ def _escalation(kind, d):
 
 def _email(kind, d):
     """(title, text) for how an email went: sent, failed (and when it is tried again)."""
-    purpose = ("on arrival" if d.get("purpose") == "arrival"
-               else f"for escalation step {d.get('step')}")
+    purpose = {"arrival": "on arrival", "task_overdue": "reminding the owner of an overdue task",
+               "about_staff": "about a concern about staff"}.get(
+        d.get("purpose"), f"for escalation step {d.get('step')}")
     to = d.get("to") or []
     if kind == "email_sent":
         return f"Email {purpose} sent to {len(to)}", _listed(to)

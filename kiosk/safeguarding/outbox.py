@@ -194,7 +194,9 @@ def _claim(db, now):
     return groups
 
 
-KEEP_SENDING = ("about_staff",)
+# Email that goes whatever the case's state: an allegation about staff goes to the head
+# or chair once acknowledged too, and a task is overdue on a case being worked.
+KEEP_SENDING = ("about_staff", "task_overdue")
 
 
 def _set(db, ids, **fields):

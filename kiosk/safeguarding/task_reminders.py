@@ -16,12 +16,7 @@ from .schoolday import SchoolDay
 from ..accounts.users import display_name, get_user
 
 log = logging.getLogger(__name__)
-PURPOSE = "task_overdue"
-# A reminder is about a case already acknowledged, which the outbox would otherwise drop
-# as no longer needed (it was written for "not acknowledged" email). Until the outbox
-# has its own hook for this, it is told here to keep sending these.
-if PURPOSE not in outbox.KEEP_SENDING:
-    outbox.KEEP_SENDING = (*outbox.KEEP_SENDING, PURPOSE)
+PURPOSE = "task_overdue"  # in outbox.KEEP_SENDING: sent though the case is acknowledged
 
 
 def reminder_words(task, config):
