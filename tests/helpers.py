@@ -60,6 +60,28 @@ def a_report(**answers):
             "answers": answers or {"safe": ["yes"], "what": ["unkind"], "when": ["today"]}}
 
 
+def concern_fields(**fields):
+    """The fewest fields a valid staff concern needs (the form in staff words), then these.
+
+    A disclosure, told this morning, about no one in danger; `danger="yes"` makes it urgent.
+    Journey answers go as q1, q2, q3 (content/concern_form.toml), e.g. q1=["what:hurt"]."""
+    data = {"client_id": str(uuid.uuid4()), "pupil": "Sam Jones", "how": "disclosure",
+            "words": "Someone keeps taking my things.", "told_at": "2026-11-18T09:15",
+            "happened_roughly": "at lunch", "actions": "Listened; Sam is back in class.",
+            "informed": "nobody", "danger": "no"}
+    data.update(fields)
+    return data
+
+
+def post_concern(client, **fields):
+    """Log a staff concern through the real form: its token and client id, then the fields."""
+    page = client.get("/staff/concerns/new")
+    client_id = page.get_data(as_text=True).split('name="client_id" value="', 1)[1][:36]
+    data = concern_fields(client_id=client_id, csrf_token=csrf_from(page))
+    data.update(fields)
+    return client.post("/staff/concerns/new", data=data)
+
+
 def enrol_device(client, code):
     """Make a test client a kiosk device: open the enrolment link, then confirm."""
     page = client.get(f"/enrol?code={code}")

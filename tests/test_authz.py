@@ -13,7 +13,10 @@ fails test_every_route_has_a_row / test_every_socket_handler_has_a_row. Outcomes
   redirect_home  GET /staff/ for a role without a dashboard: 302 to its own start page
 
 Principals: "anon" (a browser with nothing), "kiosk" (an enrolled kiosk device, no staff
-login) and a logged-in staff, it, dsl, deputy and head, each in its own test client.
+login) and a logged-in staff, it, dsl, deputy, head and chair (of governors), each in its
+own test client. The chair reads only the cases about the head (an allegation about the
+head teacher) and their own dashboard: anywhere else, and on every case the matrix makes
+unless it says otherwise, they get the "not open to you" refusal.
 A cell in KNOWN_BUGS or SOCKET_BUGS is a strict xfail: a known bug, visible until fixed.
 Id guessing (a staff member's concerns, a reader's guessed ids) and forged posts have
 tests of their own at the end; a known bug there is a strict xfail on that case.
@@ -23,16 +26,17 @@ for sign-off, a kiosk to revoke), and a principal that a cell logged out is logg
 again before its next cell, so cells do not depend on each other's order.
 """
 import html
-import uuid
+import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
 
-from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, csrf_from,
-                     enrol_device, log_in)
-from kiosk.safeguarding import case_pupils, cases, pupils
+from helpers import (DSL_EMAIL, DSL_PASSWORD, a_report, authenticator_code, concern_fields,
+                     csrf_from, enrol_device, log_in)
+from kiosk.safeguarding import (allegations, case_links, case_pupils, cases, imagery, referral,
+                                tasks)
 from kiosk import create_app, tls
 from kiosk.devices import kiosks
 from kiosk.db import get_db
@@ -41,7 +45,8 @@ from kiosk.notify.screens import COOKIE as ALERT_COOKIE
 from kiosk.pupil.enrol import COOKIE as DEVICE_COOKIE, NOT_A_KIOSK
 from kiosk.safeguarding.reports import acknowledge
 from kiosk.services import services
-from kiosk.accounts.users import READER_ROLES, create_user
+from kiosk.accounts.users import CHAIR_ROLE, READER_ROLES, TEAM_ROLES, create_user
+from kiosk.staff.auth import CLOSED_TO_YOU
 from kiosk.staff.identity import KIOSK_REFUSED
 
 # Wednesday 18 November 2026, 10:30 in London: a school day (as in conftest).
@@ -49,32 +54,40 @@ SCHOOL_MORNING = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
 PASSWORD = DSL_PASSWORD
 PIN = "246810"
 
-PRINCIPALS = ("anon", "kiosk", "staff", "it", "dsl", "deputy", "head")
-STAFF_ROLES = ("staff", "it", "dsl", "deputy", "head")
+PRINCIPALS = ("anon", "kiosk", "staff", "it", "dsl", "deputy", "head", CHAIR_ROLE)
+STAFF_ROLES = ("staff", "it", "dsl", "deputy", "head", CHAIR_ROLE)
 NOT_LOGGED_IN = ("anon", "kiosk")
-ACCOUNTS = {  # name -> (email, role): the five principals, then targets and stand-ins
+ACCOUNTS = {  # name -> (email, role): the six principals, then targets and stand-ins
     "staff": ("staff@school.example", "staff"),
     "it": ("it@school.example", "it"),
     "dsl": (DSL_EMAIL, "dsl"),
     "deputy": ("deputy@school.example", "deputy"),
     "head": ("head@school.example", "head"),
+    CHAIR_ROLE: ("chair@school.example", CHAIR_ROLE),
     "it2": ("it2@school.example", "it"),             # target of admin actions
     "reader": ("reader@school.example", "deputy"),    # a reader account as a target
     "staff2": ("staff2@school.example", "staff"),     # logs concern B (id guessing)
     "visitor": ("visitor@school.example", "staff"),   # logs in where the principal has no account
     "visitor_reader": ("visitor-reader@school.example", "dsl"),
+    "named": ("named@school.example", "staff"),       # a case is marked as about them
 }
 HOME = {"staff": "/staff/concerns", "it": "/staff/admin/users"}
 WATCHED = ("reports", "report_events", "users", "kiosks", "pupils", "notifications", "settings",
-           "help_requests", "help_events", "outbox")
+           "help_requests", "help_events", "outbox", "allegations", "case_pupils",
+           "pupil_details", "pupil_changes", "case_due", "case_tasks", "case_links",
+           "case_categories", "attachments", "hearing_codes")
 ROLE_REFUSAL = "Your role does not allow this page."
+CHAIR_REFUSAL = CLOSED_TO_YOU  # the chair, anywhere but their dashboard and head's cases
 SEALING = "audit.sealed_up_to."  # settings keys: how far each table is sealed into the chain
 
 
 # -- expected access ------------------------------------------------------------------
 
 def staff_only(*allowed, **special):
-    """A staff route: these roles get it, other roles 403, no login goes to the login page."""
+    """A staff route: these roles get it, other roles 403, no login goes to the login page.
+
+    The chair is a reader but is refused unless named: on the matrix's cases (none is
+    about the head) and on every page outside their dashboard."""
     row = dict.fromkeys(NOT_LOGGED_IN, "login")
     row.update({role: "ok" if role in allowed else "forbidden" for role in STAFF_ROLES})
     row.update(special)
@@ -83,8 +96,11 @@ def staff_only(*allowed, **special):
 
 ANYONE = dict.fromkeys(PRINCIPALS, "ok")
 KIOSK_ONLY = {p: "ok" if p == "kiosk" else "not_kiosk" for p in PRINCIPALS}
-LOGGED_IN = staff_only(*STAFF_ROLES)
-READERS = staff_only(*READER_ROLES)
+LOGGED_IN = staff_only(*STAFF_ROLES)                 # their own account
+NOT_CHAIR = tuple(r for r in STAFF_ROLES if r != CHAIR_ROLE)
+STAFF_PAGES = staff_only(*NOT_CHAIR)                 # the chair's account opens no more
+READERS = staff_only(*TEAM_ROLES)                    # a case the chair may not read
+BOARD = staff_only(*READER_ROLES)                    # the dashboard's data: the chair's too
 ACCOUNT_ADMINS = staff_only("it", "dsl", "head")
 KIOSK_ADMINS = staff_only("it")
 
@@ -101,6 +117,8 @@ EXPECTED = {
     ("pupil.settings_form", "GET"): KIOSK_ONLY,
     ("pupil.save_settings", "POST"): KIOSK_ONLY,
     ("pupil.more_time", "POST"): KIOSK_ONLY,
+    ("pupil.hearing_back_check", "POST"): KIOSK_ONLY,  # "Did an adult read my worry?"
+    ("pupil.read_back", "POST"): KIOSK_ONLY,           # the typed words, spoken back
     # Open to anyone. Symbols and phrase audio hold no pupil data, and the pages shown to a
     # device that is not a kiosk (its "not set up" page, the problem page) and the DSL's
     # case page use them, so they cannot be kiosk-only.
@@ -123,9 +141,9 @@ EXPECTED = {
     ("staff.account", "GET"): LOGGED_IN,
     ("staff.change_password", "POST"): LOGGED_IN,
     ("staff.logout_everywhere", "POST"): LOGGED_IN,
-    ("staff.my_concerns", "GET"): LOGGED_IN,
-    ("staff.new_concern", "GET"): LOGGED_IN,
-    ("staff.new_concern", "POST"): LOGGED_IN,
+    ("staff.my_concerns", "GET"): STAFF_PAGES,
+    ("staff.new_concern", "GET"): STAFF_PAGES,
+    ("staff.new_concern", "POST"): STAFF_PAGES,
     ("staff.dashboard", "GET"): staff_only(*READER_ROLES, staff="redirect_home",
                                            it="redirect_home"),
     # Cases, pupils and exports: the DSL team and the head.
@@ -146,9 +164,9 @@ EXPECTED = {
     ("staff.pupil_chronology_pdf", "GET"): READERS,
     ("staff.exports", "GET"): READERS,
     ("staff.counts_csv", "GET"): READERS,
-    ("staff.notifications_since", "GET"): READERS,
-    ("staff.board_panels", "GET"): READERS,
-    ("staff.closed_cases", "GET"): READERS,
+    ("staff.notifications_since", "GET"): BOARD,
+    ("staff.board_panels", "GET"): BOARD,
+    ("staff.closed_cases", "GET"): BOARD,
     # The alert screen: a browser with only an alert-screen cookie gets it (tested at the
     # end); a logged-in reader is sent to the dashboard, anyone else to the login page.
     ("staff.alert_screen", "GET"): staff_only(*READER_ROLES, staff="login", it="login"),
@@ -170,6 +188,37 @@ EXPECTED = {
     ("staff.admin_kiosk_code", "POST"): KIOSK_ADMINS,
     ("staff.admin_revoke_kiosk", "POST"): KIOSK_ADMINS,
     ("staff.admin_staff_pin", "POST"): KIOSK_ADMINS,
+    # Casework on a case. The DSL team and the head, unless the case rule says otherwise.
+    ("staff.choose_hearing_back", "POST"): READERS,
+    ("staff.change_pupil_role", "POST"): READERS,
+    ("staff.remove_pupil", "POST"): READERS,
+    ("staff.add_attachment", "POST"): READERS,
+    ("staff.attachment", "GET"): READERS,
+    ("staff.mark_about_staff", "POST"): READERS,
+    # A case about the head: the chair signs off; the head may not even read it.
+    ("staff.chair_sign_off", "POST"): staff_only(chair="ok"),
+    # Immediate referral: the DSL or a deputy gives the reason, the head signs it off.
+    ("staff.not_referring", "POST"): staff_only("dsl", "deputy"),
+    ("staff.sign_off_not_referring", "POST"): staff_only("head"),
+    ("staff.imagery_review", "POST"): READERS,
+    ("staff.imagery_viewing", "POST"): READERS,
+    ("staff.imagery_staff_support", "POST"): READERS,
+    ("staff.imagery_device", "POST"): READERS,
+    ("staff.imagery_device_handed", "POST"): READERS,
+    ("staff.imagery_deletion_deadline", "POST"): READERS,
+    ("staff.imagery_decision_review", "POST"): READERS,
+    ("staff.add_task", "POST"): READERS,
+    ("staff.complete_task", "POST"): READERS,
+    ("staff.cancel_task", "POST"): READERS,
+    ("staff.reassign_task", "POST"): READERS,
+    ("staff.change_due_date", "POST"): READERS,
+    ("staff.reopen_case", "POST"): READERS,
+    ("staff.link_case", "POST"): READERS,
+    ("staff.unlink_case", "POST"): READERS,
+    ("staff.set_case_categories", "POST"): READERS,
+    ("staff.case_categories", "GET"): READERS,
+    # The school's MIS pupil list: the DSL and the head.
+    ("staff.import_pupils", "POST"): staff_only("dsl", "head"),
 }
 KNOWN_BUGS = {}  # ((endpoint, method), principal) -> reason: those cells are strict xfails
 
@@ -275,8 +324,96 @@ def kiosk_to_revoke(world, principal):
 
 
 def concern_form(world, ids):
-    return {"client_id": str(uuid.uuid4()), "pupil": "Jo Bloggs", "happened": "at lunch",
-            "words": "Someone keeps taking my things.", "safe": ["yes"], "what": ["unkind"]}
+    return concern_fields(pupil="Jo Bloggs", q1=["what:unkind"])
+
+
+def pupil_on_fresh_case(world, principal):
+    """A new case with a new pupil on it as the child at risk."""
+    fresh, n = world.new_case(), world.fresh_number()
+
+    def work(db):
+        case_pupils.link(db, fresh, world.users["dsl"], world.clock(), name=f"Robin Pupil {n}")
+        return next(db.query("SELECT pupil_id FROM case_pupils WHERE report_id = ?",
+                             [fresh]))["pupil_id"]
+    return {"fresh": fresh, "fresh_pupil": world.run(work)}
+
+
+def about_the_head(world, principal):
+    """A case about the head teacher, decided not to refer: waiting for the chair."""
+    fresh = world.new_case("not_referred")
+    world.run(lambda db: allegations.mark_about_staff(
+        db, fresh, world.users["dsl"], world.clock(), world.users["head"]["id"],
+        "A parent says the head teacher grabbed a pupil."))
+    return {"fresh": fresh}
+
+
+def met_the_criteria(world, principal):
+    """An acknowledged case the pupil said they are not safe in: an immediate referral."""
+    return {"fresh": world.new_case(answers={"safe": ["no"], "when": ["today"]})}
+
+
+def reason_not_referring(world, principal):
+    ids = met_the_criteria(world, principal)
+    entry, _ = world.run(lambda db: referral.record_not_referring(
+        db, ids["fresh"], world.users["dsl"], world.clock(),
+        "Parents and the police are already involved."))
+    return dict(ids, entry=entry)
+
+
+def device_locked_away(world, principal):
+    """A case with a phone locked away, a few minutes ago."""
+    fresh = world.new_case()
+    entry, _ = world.run(lambda db: imagery.secure_device(
+        db, fresh, world.users["dsl"], world.clock(), {
+            "device": "Phone", "switched_off": "on", "locked": "on",
+            "held_by": "The DSL", "where": "The DSL's safe"}))
+    handed = world.clock() + timedelta(minutes=1)
+    world.clock.now += timedelta(minutes=2)
+    return {"fresh": fresh, "device": entry, "handed_at": handed.isoformat()}
+
+
+def decided(world, principal):
+    fresh = world.new_case("mash")
+    decision = world.run(lambda db: cases.decisions_in_force(db, fresh)[0]["id"])
+    return {"fresh": fresh, "decision": decision}
+
+
+def a_task(world, principal):
+    """An open task on the case, owned by the DSL, due on Friday."""
+    world.run(lambda db: tasks.add_task(db, world.ids["case"], world.users["dsl"],
+                                        world.clock(), "Call home", world.users["dsl"]["id"],
+                                        "2026-11-20"))
+    return {"task": world.run(lambda db: db.execute("SELECT MAX(id) FROM case_tasks")
+                              .fetchone()[0])}
+
+
+def closed_case(world, principal):
+    fresh = world.new_case("mash")
+    world.run(lambda db: cases.close(db, fresh, world.users["dsl"], world.clock(),
+                                     "Referred to MASH."))
+    return {"fresh": fresh}
+
+
+def linked_case(world, principal):
+    fresh = world.new_case()
+    world.run(lambda db: case_links.link(db, fresh, world.ids["case"], world.users["dsl"],
+                                         world.clock(), "The same pupils."))
+    return {"fresh": fresh}
+
+
+def imagery_review_form(world, ids):
+    answers = {f"q.{key}": "no" for key, _ in imagery.QUESTIONS + imagery.CRITERIA}
+    return dict(answers, attended="The DSL and the head teacher")
+
+
+def a_text_file(world, ids):
+    return {"file": (io.BytesIO(b"Notes from the meeting with the class teacher.\n"),
+                     "notes.txt")}
+
+
+def mis_export(world, ids):
+    csv = f"UPN,Surname,Forename,Year\nA{ids['n']:012d},Pupil,Amy,Year 5\n".encode()
+    return {"file": (io.BytesIO(csv), "pupils.csv")}
 
 
 BACK_TO_CASE = goes_to("/staff/reports/{case}")
@@ -412,6 +549,106 @@ CALLS = {
                                                BACK_TO_KIOSKS, prepare=kiosk_to_revoke),
     ("staff.admin_staff_pin", "POST"): Call("/staff/admin/staff-pin", BACK_TO_KIOSKS,
                                             form={"pin": PIN, "confirm": PIN}),
+    ("pupil.hearing_back_check", "POST"): Call(
+        "/api/hearing-back", json_reply(200, "status"),
+        json=lambda: {"code": ["star", "star", "star"]}, not_kiosk=refused_device),
+    ("pupil.read_back", "POST"): Call("/api/read-back", served(200, "audio/wav"),
+                                      json=lambda: {"text": "Someone keeps taking my things."},
+                                      not_kiosk=refused_device),
+    ("staff.choose_hearing_back", "POST"): Call("/staff/reports/{fresh}/hearing-back",
+                                                BACK_TO_FRESH, form={"choice": "read"},
+                                                prepare=fresh_case()),
+    ("staff.change_pupil_role", "POST"): Call(
+        "/staff/reports/{fresh}/pupils/{fresh_pupil}/role", BACK_TO_FRESH,
+        form={"role": "witness"}, prepare=pupil_on_fresh_case),
+    ("staff.remove_pupil", "POST"): Call(
+        "/staff/reports/{fresh}/pupils/{fresh_pupil}/remove", BACK_TO_FRESH,
+        form={"reason": "Added to the wrong case."}, prepare=pupil_on_fresh_case),
+    ("staff.add_attachment", "POST"): Call("/staff/reports/{case}/attachments", BACK_TO_CASE,
+                                           form=a_text_file),
+    ("staff.attachment", "GET"): Call("/staff/reports/{case}/attachments/{attachment}",
+                                      served(200, "text/plain")),
+    ("staff.mark_about_staff", "POST"): Call(
+        "/staff/reports/{fresh}/about-staff", BACK_TO_FRESH, prepare=fresh_case(),
+        form={"staff_user_id": "{named}", "reason": "The pupil names their form tutor."}),
+    ("staff.chair_sign_off", "POST"): Call(
+        "/staff/reports/{fresh}/chair-sign-off", BACK_TO_FRESH, form={"comment": "Agreed."},
+        prepare=about_the_head, refusal={
+            "dsl": "Only the chair of governors signs off here",
+            "deputy": "Only the chair of governors signs off here",
+            "head": CHAIR_REFUSAL}),  # the case names the head: closed to them
+    ("staff.not_referring", "POST"): Call(
+        "/staff/reports/{fresh}/referral/reason", BACK_TO_FRESH, prepare=met_the_criteria,
+        form={"reason": "Parents and the police are already involved."},
+        refusal={"head": "Only the DSL or a deputy DSL records why"}),
+    ("staff.sign_off_not_referring", "POST"): Call(
+        "/staff/reports/{fresh}/referral/sign-off", BACK_TO_FRESH,
+        prepare=reason_not_referring, form={"entry": "{entry}", "comment": "Agreed."},
+        refusal={"dsl": "Only the head teacher (the chair of governors, for a case about "
+                        "the head) can sign off a reason for not referring.",
+                 "deputy": "Only the head teacher (the chair of governors, for a case about "
+                           "the head) can sign off a reason for not referring."}),
+    ("staff.imagery_review", "POST"): Call("/staff/reports/{fresh}/imagery/review",
+                                           BACK_TO_FRESH, form=imagery_review_form,
+                                           prepare=fresh_case()),
+    ("staff.imagery_viewing", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/viewing", BACK_TO_FRESH, prepare=fresh_case(),
+        form={"confirm": "yes", "same_sex": "yes", "present": "The head teacher",
+              "reason": "unavoidable", "why": "The pupil showed it to their teacher.",
+              "next": "Reported for removal.", "discussed_with_head": "yes"}),
+    ("staff.imagery_staff_support", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/staff-support", BACK_TO_FRESH, prepare=fresh_case(),
+        form={"staff": "The class teacher", "support": "Time out and a talk with the DSL."}),
+    ("staff.imagery_device", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/device", BACK_TO_FRESH, prepare=fresh_case(),
+        form={"device": "Phone", "switched_off": "on", "locked": "on", "held_by": "The DSL",
+              "where": "The DSL's safe"}),
+    ("staff.imagery_device_handed", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/device/handed", BACK_TO_FRESH,
+        prepare=device_locked_away,
+        form={"device_entry": "{device}", "officer": "PC Jones", "officer_number": "1234",
+              "handed_at": "{handed_at}"}),
+    ("staff.imagery_deletion_deadline", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/deletion-deadline", BACK_TO_FRESH,
+        prepare=fresh_case(), form={"deadline": "2026-11-25", "told": "Both pupils",
+                                    "reminded": "on"}),
+    ("staff.imagery_decision_review", "POST"): Call(
+        "/staff/reports/{fresh}/imagery/decision-review", BACK_TO_FRESH, prepare=decided,
+        form={"decision_entry": "{decision}", "reviewers": "The DSL and the head teacher",
+              "outcome": "keeps", "text": "Nothing new has come to light.",
+              "next_review": "2026-11-27"}),
+    ("staff.add_task", "POST"): Call(
+        "/staff/reports/{case}/tasks", BACK_TO_CASE,
+        form={"title": "Call home", "owner_id": "{dsl_id}", "due_date": "2026-11-20"}),
+    ("staff.complete_task", "POST"): Call("/staff/reports/{case}/tasks/{task}/done",
+                                          BACK_TO_CASE, prepare=a_task,
+                                          form={"outcome": "Spoke to mum."}),
+    ("staff.cancel_task", "POST"): Call("/staff/reports/{case}/tasks/{task}/cancel",
+                                        BACK_TO_CASE, prepare=a_task,
+                                        form={"reason": "Done at the meeting instead."}),
+    ("staff.reassign_task", "POST"): Call("/staff/reports/{case}/tasks/{task}/owner",
+                                          BACK_TO_CASE, prepare=a_task,
+                                          form={"owner_id": "{deputy_id}", "reason": "Away."}),
+    ("staff.change_due_date", "POST"): Call("/staff/reports/{case}/tasks/{task}/due",
+                                            BACK_TO_CASE, prepare=a_task,
+                                            form={"due_date": "2026-11-23", "reason": "INSET."}),
+    ("staff.reopen_case", "POST"): Call("/staff/reports/{fresh}/reopen", BACK_TO_FRESH,
+                                        prepare=closed_case,
+                                        form={"reason": "The pupil has told us more."}),
+    ("staff.link_case", "POST"): Call("/staff/reports/{fresh}/links", BACK_TO_FRESH,
+                                      prepare=fresh_case(),
+                                      form={"other": "{case}", "reason": "The same pupils."}),
+    ("staff.unlink_case", "POST"): Call("/staff/reports/{fresh}/links/remove", BACK_TO_FRESH,
+                                        prepare=linked_case,
+                                        form={"other": "{case}", "reason": "Linked by mistake."}),
+    ("staff.set_case_categories", "POST"): Call("/staff/reports/{fresh}/categories",
+                                                BACK_TO_FRESH, prepare=fresh_case(),
+                                                form={"category": ["bullying"]}),
+    ("staff.case_categories", "GET"): Call("/staff/api/reports/{case}/categories",
+                                           json_reply(200, "categories")),
+    ("staff.import_pupils", "POST"): Call("/staff/pupils/import",
+                                          page("Brought in pupils.csv: 1 new"),
+                                          prepare=numbered, form=mis_export),
 }
 # Every kiosk-only route says what a device that is not a kiosk gets.
 assert all(CALLS[key].not_kiosk for key, row in EXPECTED.items() if "not_kiosk" in row.values())
@@ -482,9 +719,9 @@ class World:
         return self.run(lambda db: kiosks.create_kiosk(db, name, "Store room", self.clock(),
                                                        "tests"))
 
-    def new_case(self, decision=None, acknowledged=True):
+    def new_case(self, decision=None, acknowledged=True, answers=None):
         """A new report from the kiosk: acknowledged, with a decision, as asked."""
-        reply = self.clients["kiosk"].post("/api/reports", json=a_report())
+        reply = self.clients["kiosk"].post("/api/reports", json=a_report(**(answers or {})))
         assert reply.status_code == 201, reply.get_data(as_text=True)
         dsl = self.users["dsl"]
 
@@ -535,13 +772,20 @@ def world(tmp_path_factory):
     def seed_records(db):
         concern = next(db.query("SELECT id FROM reports WHERE reported_by = ?",
                                 [world.users["staff"]["id"]]))["id"]
-        case_pupils.link(db, case, world.users["dsl"], clock(), name="Sam Jones", year_group="Year 5")
+        case_pupils.link(db, case, world.users["dsl"], clock(), name="Sam Jones",
+                         year_group="Year 5")
         return concern, next(db.query("SELECT id FROM pupils"))["id"]
     concern, pupil = world.run(seed_records)
+    # One attachment on the case, added through the case page's form.
+    dsl = world.clients["dsl"]
+    assert dsl.post(f"/staff/reports/{case}/attachments", data=dict(
+        a_text_file(world, {}), csrf_token=world.token(dsl))).status_code == 302
+    attachment = world.run(lambda db: next(db.query("SELECT id FROM attachments"))["id"])
     world.ids = {"case": case, "concern": concern, "pupil": pupil, "audio": audio,
                  "spare_kiosk": spare["id"], "dsl_id": world.users["dsl"]["id"],
+                 "deputy_id": world.users["deputy"]["id"], "named": world.users["named"]["id"],
                  "it2": world.users["it2"]["id"], "reader": world.users["reader"]["id"],
-                 "reader_email": ACCOUNTS["reader"][0]}
+                 "reader_email": ACCOUNTS["reader"][0], "attachment": attachment}
     yield world
     patch.undo()
 
@@ -603,6 +847,15 @@ def test_route_access(world, key, principal):
             client.set_cookie(DEVICE_COOKIE, device.value)
 
 
+def refusal_for(call, principal):
+    """What a 403 must say: the route's own words, else the role's (the chair is refused
+    by the case rule before any route's own check)."""
+    default = CHAIR_REFUSAL if principal == CHAIR_ROLE else ROLE_REFUSAL
+    if isinstance(call.refusal, dict):
+        return call.refusal.get(principal, default)
+    return default if principal == CHAIR_ROLE else call.refusal
+
+
 def check(world, key, principal, expected, call, response, ids, before, mark):
     body = html.unescape(response.get_data().decode(errors="replace"))
     got = (f"{key} as {principal}: got {response.status_code} {response.location or ''} "
@@ -629,8 +882,7 @@ def check(world, key, principal, expected, call, response, ids, before, mark):
     elif expected == "not_kiosk":
         assert call.not_kiosk(response, ids), f"expected the not-a-kiosk answer; {got}"
     elif expected == "forbidden":
-        message = call.refusal if isinstance(call.refusal, str) else call.refusal.get(
-            principal, ROLE_REFUSAL)
+        message = refusal_for(call, principal)
         assert response.status_code == 403 and message in body, got
         assert "Traceback" not in body
         assert len(refused) == 1, f"expected one 'refused' audit entry, got {refused}; {got}"
@@ -707,8 +959,8 @@ FORGEABLE = [("dsl", "/staff/reports/{case}/acknowledge", {}),
              ("it", "/staff/admin/users", {"email": "forged@school.example",
                                            "password": PASSWORD, "role": "it"}),
              ("it", "/staff/admin/kiosks", {"name": "Forged kiosk"}),
-             ("staff", "/staff/concerns/new", {"pupil": "X", "words": "Y", "happened": "Z",
-                                               "what": ["unkind"]}),
+             ("staff", "/staff/concerns/new", concern_fields(pupil="X", words="Y",
+                                                             q1=["what:unkind"])),
              ("deputy", "/staff/account/logout-everywhere", {})]
 
 
@@ -772,7 +1024,12 @@ GUESSES = [("GET", "/staff/reports/9999", "There is no report 9999."),
            *[pytest.param("POST", f"/staff/reports/9999/{action}", "There is no case 9999.",
                           id=f"POST /staff/reports/9999/{action}")
              for action in ("assign", "notes", "decisions", "sign-off", "close", "pupil",
-                            "merge")],
+                            "merge", "about-staff", "chair-sign-off", "referral/reason",
+                            "referral/sign-off", "imagery/review", "imagery/device",
+                            "hearing-back", "tasks", "tasks/1/done", "reopen", "links",
+                            "links/remove", "categories", "pupils/1/role", "pupils/1/remove")],
+           ("GET", "/staff/reports/9999/attachments/1",
+            "There is no such attachment on this case."),
            pytest.param("POST", "/staff/reports/{case}/merge?into=9999", "There is no case 9999.",
                         id="POST merge into a case that does not exist")]
 
@@ -898,12 +1155,36 @@ def test_socket_access(world, key, principal):
 # -- the alert screen -----------------------------------------------------------------------
 
 def test_only_readers_opening_the_dashboard_get_an_alert_screen_cookie(world):
+    """The DSL team and the head. Not the chair: an alert screen sounds for every report,
+    and the chair hears only of the cases about the head."""
     for principal in PRINCIPALS:
         client = world.ready(principal)
         client.delete_cookie(ALERT_COOKIE)
         client.get("/staff/")
-        assert (client.get_cookie(ALERT_COOKIE) is not None) == (principal in READER_ROLES), \
+        assert (client.get_cookie(ALERT_COOKIE) is not None) == (principal in TEAM_ROLES), \
             principal
+
+
+def test_the_chairs_browser_never_alerts_of_every_report(world):
+    """The chair opened their dashboard on this browser and logged out: no alert screen."""
+    browser = world.app.test_client()
+    world.tick()
+    assert log_in(browser, ACCOUNTS[CHAIR_ROLE][0], PASSWORD).status_code == 302
+    browser.get("/staff/")
+    browser.post("/staff/logout", data={"csrf_token": world.token(browser)})
+    world.new_case()
+    assert goes_to("/staff/login")(browser.get("/staff/alerts"), {})
+
+
+def test_the_chair_reads_a_case_about_the_head_and_the_head_does_not(world):
+    case = about_the_head(world, CHAIR_ROLE)["fresh"]
+    page = world.ready(CHAIR_ROLE).get(f"/staff/reports/{case}")
+    assert page.status_code == 200 and f"Case {case}" in html.unescape(page.get_data(as_text=True))
+    refused = world.ready("head").get(f"/staff/reports/{case}")
+    assert refused.status_code == 403 and CHAIR_REFUSAL in html.unescape(
+        refused.get_data(as_text=True))
+    for principal in ("dsl", "deputy"):  # the DSL team still reads it
+        assert world.ready(principal).get(f"/staff/reports/{case}").status_code == 200
 
 
 def test_an_alert_screen_hears_where_and_when_and_can_read_nothing(world):

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from helpers import DSL_PASSWORD, a_report, csrf_from, log_in
+from helpers import DSL_PASSWORD, a_report, csrf_from, log_in, post_concern
 from kiosk.db import get_db
 from kiosk.accounts.users import create_user
 
@@ -225,13 +225,10 @@ def teacher(app):
 
 
 def concern(client, **fields):
-    form = client.get("/staff/concerns/new")
-    data = {"csrf_token": csrf_from(form), "pupil": "Sam Jones", "happened": "last night",
-            "client_id": form.get_data(as_text=True).split('name="client_id" value="')[1][:36],
-            "what": ["pictures"], "who": ["adult"],
-            "words": "A man on a game asked me to send photos of me."}
-    data.update(fields)
-    return client.post("/staff/concerns/new", data=data)
+    """A disclosure an adult was told this morning: a man online asking for photos."""
+    return post_concern(client, **{
+        "happened_roughly": "last night", "q1": ["what:pictures"], "q2": ["who:adult"],
+        "words": "A man on a game asked me to send photos of me.", **fields})
 
 
 def test_a_staff_concern_enters_the_same_pipeline(teacher, staff_socket, db, staff_client):
@@ -242,7 +239,8 @@ def test_a_staff_concern_enters_the_same_pipeline(teacher, staff_socket, db, sta
     assert report["name"] == "Sam Jones" and report["happened"] == "last night"
     pushed = [m["args"][0] for m in staff_socket.get_received("/staff")
               if m["name"] == "notification"]
-    assert [n["kind"] for n in pushed] == ["report.new"]
+    # The report as any report arrives, then its record entry (how they know, what they did).
+    assert [n["kind"] for n in pushed] == ["report.new", "case.staff_concern"]
     page = staff_client.get("/staff/reports/1").get_data(as_text=True)
     assert "Concern logged by teacher@school.example" in page and "last night" in page
 
@@ -258,8 +256,8 @@ def test_a_double_submitted_concern_is_stored_once(teacher, db):
 @pytest.mark.parametrize("fields, message", [
     ({"words": ""}, "in their own words"),
     ({"pupil": ""}, "Give the pupil&#39;s name"),
-    ({"happened": ""}, "Say when it happened"),
-    ({"what": ["nonsense"]}, "Unknown tile"),
+    ({"happened_roughly": ""}, "Say when it happened"),
+    ({"q1": ["nonsense"]}, "is not one of the answers"),
 ])
 def test_an_incomplete_concern_is_refused_and_nothing_stored(teacher, db, fields, message):
     response = concern(teacher, **fields)

@@ -12,7 +12,7 @@ from kiosk.mailer import Mailer
 from kiosk.safeguarding.reports import acknowledge, find_by_client_id
 from kiosk.accounts.users import create_user
 
-from helpers import a_report, csrf_from, log_in
+from helpers import a_report, log_in, post_concern
 from smtp_inbox import Inbox, Server, TRY_LATER, free_port, smtp
 
 PASSWORD = "a long test password"
@@ -104,11 +104,8 @@ def test_a_same_day_report_is_not_emailed_unless_the_school_asks(app, client, db
 
 
 def test_an_urgent_staff_concern_is_emailed_too(app, db, clock, team, mail, staff_client):
-    form = staff_client.get("/staff/concerns/new")
-    reply = staff_client.post("/staff/concerns/new", data={
-        "csrf_token": csrf_from(form), "client_id": "0f6b9a52-3f0e-4c39-9f39-6a1e5a4c1b7d",
-        "pupil": "Jo Bloggs", "happened": "this morning", "words": "Jo says she is not safe.",
-        "safe": ["no"]})
+    reply = post_concern(staff_client, pupil="Jo Bloggs", happened_roughly="this morning",
+                         words="Jo says she is not safe.", danger="yes")
     assert reply.status_code == 302
     look(app, db, clock)
     assert sorted(mail.recipients(ARRIVAL)) == sorted(TEAM)

@@ -788,7 +788,7 @@
   function sayInstead(url, older) {
     const waiting = queue.findIndex((queued) => older.includes(queued));
     if (waiting >= 0) return (queue[waiting] = url);
-    if (!voice.paused && older.includes(voice.getAttribute("src"))) return speak(url);
+    if (!voice.paused && older.includes(voice.dataset.phrase)) return speak(url);
     queue.push(url);
     if (voice.paused) playNext();
   }
