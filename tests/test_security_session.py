@@ -6,6 +6,7 @@ still readable there), the cookie had no Secure flag under --https, its lifetime
 on every request without limit, and case, chronology, pupil, dashboard, audit and CSV
 answers carried no Cache-Control at all.
 """
+import io
 from datetime import timedelta
 
 import pytest
@@ -99,7 +100,8 @@ def a_case(app, client, staff_client):
     with app.app_context():
         db = get_db()
         user = get_user(db, 1)
-        case_pupils.link(db, 1, user, app.config["CLOCK"](), name="Sam Jones", year_group="Year 5")
+        case_pupils.link(db, 1, user, app.config["CLOCK"](), name="Sam Jones",
+                         year_group="Year 5")
     return 1
 
 
@@ -107,7 +109,8 @@ REPORT_CONTENT = ["/staff/", "/staff/reports/1", "/staff/reports/1/chronology",
                   "/staff/reports/1/chronology.pdf", "/staff/pupils", "/staff/pupils/1",
                   "/staff/pupils/1/chronology.pdf", "/staff/audit", "/staff/exports",
                   "/staff/exports/counts.csv", "/staff/api/notifications",
-                  "/staff/api/board", "/staff/api/reports", "/staff/account"]
+                  "/staff/api/board", "/staff/api/reports", "/staff/account",
+                  "/staff/api/reports/1/categories"]
 
 
 @pytest.mark.parametrize("path", REPORT_CONTENT)
@@ -115,6 +118,20 @@ def test_pages_and_exports_with_report_content_are_never_stored(a_case, staff_cl
     response = staff_client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_attachment_and_a_pupils_words_read_back_are_never_stored(a_case, client,
+                                                                      staff_client):
+    token = csrf_from(staff_client.get("/staff/reports/1"))
+    assert staff_client.post("/staff/reports/1/attachments", data={
+        "csrf_token": token, "file": (io.BytesIO(b"Notes from the meeting.\n"), "notes.txt"),
+    }).status_code == 302
+    attachment = staff_client.get("/staff/reports/1/attachments/1")
+    assert attachment.status_code == 200
+    assert "no-store" in attachment.headers["Cache-Control"]
+    spoken = client.post("/api/read-back", json={"text": "Someone keeps taking my things."})
+    assert spoken.status_code == 200 and spoken.mimetype == "audio/wav"
+    assert spoken.headers["Cache-Control"] == "no-store"
 
 
 def test_code_and_symbols_may_be_cached(client):

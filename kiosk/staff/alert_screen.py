@@ -14,7 +14,7 @@ from .. import notify
 from ..db import get_db, writing
 from ..notify import screens
 from ..notify.alerts import alert_for
-from ..accounts.users import READER_ROLES
+from ..accounts.users import READER_ROLES, TEAM_ROLES
 from . import bp
 from .auditing import log, now
 from .auth import current_user
@@ -27,7 +27,9 @@ def _days():
 
 def screen_for_request(db):
     """(screen, its owner) for this browser's alert-screen cookie, or None."""
-    return screens.live(db, request.cookies.get(screens.COOKIE), now(), _days(), READER_ROLES)
+    # The DSL team's screens only: an alert screen says a report arrived, which the chair
+    # of governors may know only of the cases about the head.
+    return screens.live(db, request.cookies.get(screens.COOKIE), now(), _days(), TEAM_ROLES)
 
 
 def keep_alerting(response, db, user, session_id):

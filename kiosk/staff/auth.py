@@ -71,7 +71,7 @@ login_required = roles_required()
 CHAIR_PAGES = {"staff.dashboard", "staff.board_panels", "staff.closed_cases",
                "staff.notifications_since", "staff.account", "staff.change_password",
                "staff.logout_everywhere", "staff.logout", "staff.login", "staff.login_code",
-               "staff.static"}
+               "staff.static", "staff.alert_screen", "staff.stop_alerts"}
 CLOSED_TO_YOU = "This case is not open to you. If you think you need it, ask the head teacher."
 REPORT_FORM_FIELDS = ("into", "other")  # form fields naming another case (merge, link)
 

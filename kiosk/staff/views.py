@@ -59,6 +59,8 @@ def dashboard(user):
                                              page=page, chain_gaps=chain_gaps,
                                              dashboard_panels=panels_for(
                                                  db, None, user, "dashboard")))
+    if user["role"] not in TEAM_ROLES:  # the chair hears of cases about the head only
+        return response
     return keep_alerting(response, db, user, login_state().session_id)
 
 

@@ -52,6 +52,14 @@ def sign_viewing_record(page):
     page.get_by_role("button", name="Sign the viewing record").click()
 
 
+
+def school_day(day):
+    """The day, or the Monday after when it falls at a weekend: dates given on the case
+    become tasks, which fall due on school days only."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
 def test_the_dsl_records_each_imagery_step_and_the_pdf_prints_them(server, dashboard):
     sent = server.kiosk_session().post(server.base_url + "/api/reports", timeout=10, json={
         "client_id": str(uuid.uuid4()), "answers": {"safe": ["yes"], "what": ["unkind"]},
@@ -76,7 +84,7 @@ def test_the_dsl_records_each_imagery_step_and_the_pdf_prints_them(server, dashb
     sign_viewing_record(dashboard)
     expect(record).to_contain_text("Imagery viewed: viewing record, signed and dated")
 
-    deadline = (datetime.now() + timedelta(days=3)).date()
+    deadline = school_day((datetime.now() + timedelta(days=3)).date())
     dashboard.get_by_label("Deadline given to the young people").fill(deadline.isoformat())
     dashboard.get_by_label("Young people given the deadline").fill("Pupils A and B")
     dashboard.get_by_label("They were reminded").check()
@@ -91,9 +99,10 @@ def test_the_dsl_records_each_imagery_step_and_the_pdf_prints_them(server, dashb
     expect(record).to_contain_text("Crime reference number: CR/5521/26")
 
     dashboard.get_by_label("Who reviewed it").fill("DSL and head teacher")
-    dashboard.get_by_label("Outcome").select_option(label="The decision stands")
+    dashboard.get_by_label("Outcome", exact=True).select_option(label="The decision stands")
     dashboard.get_by_label("Why (when it changes").fill("Police are investigating.")
-    dashboard.get_by_label("Next review by").fill((deadline + timedelta(days=4)).isoformat())
+    dashboard.get_by_label("Next review by").fill(
+        school_day(deadline + timedelta(days=4)).isoformat())
     dashboard.get_by_role("button", name="Record the review").click()
     expect(record).to_contain_text("Decision reviewed: Reported to police on 101")
     shoot(dashboard, "case.png")
