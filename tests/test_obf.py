@@ -245,7 +245,8 @@ def test_the_root_board_of_an_obz_is_imported(obf_app, school):
                          "--after", "when", "--id", "hello_again", "--kind", "multi")
     assert result.exit_code == 0, result.output
     page = loaded(school)[1].pages["hello_again"]
-    assert page.kind == "multi" and [t.concept for t in page.tiles] == ["start", "someone_else"]
+    assert page.kind == "multi" and [t.concept for t in page.tiles] == [
+        "start", "someone_else", "heard_back"]
     assert not any(t.about for t in page.tiles)  # a board is a page of answers, no more
 
 

@@ -94,7 +94,8 @@ def test_with_everything_installed_setup_asks_apt_for_nothing(checkout):
 def test_setup_for_the_tests_adds_their_packages_and_requirements(checkout):
     result, calls = run_setup(checkout, SERVER_PACKAGES + ["python3-venv"], "--test")
     assert result.returncode == 0, result.stderr
-    assert calls[1].split()[-3:] == ["chromium", "sox", "redis-server"]
+    assert calls[1].split()[-6:] == ["chromium", "sox", "redis-server",
+                                     "webkit2gtk-driver", "xvfb", "libgl1-mesa-dri"]
     assert calls[-1].endswith("-r requirements-test.txt")
 
 
@@ -136,6 +137,13 @@ def installed(tmp_path):
         os.symlink(PROJECT_ROOT / name, folder / name)
     (folder / ".venv" / "bin").mkdir(parents=True)
     os.symlink(sys.executable, folder / ".venv" / "bin" / "python")
+    # The venv this test runs in, seen from there: Python finds a venv by the pyvenv.cfg
+    # beside its own bin folder, and its packages under lib/ (a symlinked interpreter
+    # alone is the bare system Python on machines whose venvs link to it).
+    venv = Path(sys.prefix)
+    if (venv / "pyvenv.cfg").exists():
+        shutil.copy(venv / "pyvenv.cfg", folder / ".venv" / "pyvenv.cfg")
+        os.symlink(venv / "lib", folder / ".venv" / "lib")
     return folder
 
 

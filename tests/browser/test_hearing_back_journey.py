@@ -35,11 +35,10 @@ def test_the_dsl_chooses_what_the_pupil_hears_and_a_kiosk_says_it(server, dashbo
 
 
 def test_a_pupil_is_given_pictures_and_hears_back_at_another_kiosk(
-        kiosk, server, dashboard, browser):
+        kiosk, server, dashboard, browser, enrol_page):
     """By taps alone, as a pupil meets it: the thank-you shows and says three pictures;
     a wrong guess is told plainly; the right pictures at another kiosk say what the DSL
     chose, and nothing of the report."""
-    from conftest import IPAD, enrol
     for name in ("Start", "Yes", "Someone was unkind", "Send now", "Send"):
         kiosk.get_by_role("button", name=name, exact=True).click()
     code_box = kiosk.locator("#overlay-code")
@@ -59,9 +58,10 @@ def test_a_pupil_is_given_pictures_and_hears_back_at_another_kiosk(
     panel.get_by_role("button", name="Set what the pupil hears").click()
     expect(dashboard.locator("#hearing-back-now")).to_contain_text("An adult has read it")
 
-    context = browser.new_context(viewport=IPAD, has_touch=True, base_url=server.base_url)
+    context = browser.new_context(viewport=kiosk.viewport_size, has_touch=True,
+                                  base_url=server.base_url)
     other = context.new_page()
-    enrol(other, server)
+    enrol_page(other)
     other.get_by_role("button", name="Did an adult read my worry?", exact=True).click()
     expect(other.get_by_role("heading", level=1)).to_have_text("Press your three pictures")
     if shots:

@@ -25,8 +25,8 @@ def test_a_closed_case_is_reopened_with_a_reason_and_linked_to_a_related_one(ser
     page = dashboard
     page.goto(f"/staff/reports/{first}")
     page.get_by_role("button", name="Acknowledge").click()
-    page.get_by_label("Decision", exact=True).select_option("nfa")
-    page.locator("#reason").fill("Spoken to the pupil; resolved in class.")
+    page.get_by_label("Decision", exact=True).select_option("mash")  # no sign-off needed
+    page.locator("#reason").fill("Referred: the pupil's family agreed to early help.")
     page.get_by_role("button", name="Record decision").click()
     page.get_by_label("Closing summary").fill("Resolved.")
     page.get_by_role("button", name="Close case").click()
