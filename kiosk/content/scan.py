@@ -51,13 +51,14 @@ def page_scan(page, flow_pages=()):
                    for p in flow_pages if p.kind in REVIEWED_KINDS]
         # "Tell us more" (questions not yet answered), shown only when there are some.
         return entries + ["control:tell-more", controls_group()]
-    entries = _grid([f"tile:{tile.id}" for tile in page.tiles])
+    items = [f"tile:{tile.id}" for tile in page.tiles]
+    if getattr(page, "send_now", False):
+        items.append("control:send-now")  # a place in the grid, after the answers it sends
+    entries = _grid(items)
     if page.kind == "body":
         # Places in body order, head to foot: the top row is the top half of the body.
         # Each place's first shape is its button ("tile:<place>", as tiles are found).
         entries = _grid([f"tile:{place.id}" for place in page.places])
-    if getattr(page, "send_now", False):
-        entries.append("control:send-now")  # right after the answers it sends
     if page.kind == "start":
         entries.append({"cue": "", "items": [f"option:{o}" for o in START_OPTIONS]})
     return entries + [controls_group()]

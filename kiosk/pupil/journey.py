@@ -79,7 +79,8 @@ def _page(page, speaker, symbols, pack):
             "prompt": words("prompt", page.prompt),
             "note": words("note", page.note) if page.note else None,
             "show_if": list(page.show_if), "tiles": tiles,
-            "columns": scan.columns_for(len(page.tiles))}
+            # "Send now" takes a place in the grid, so the rows are laid out with it.
+            "columns": scan.columns_for(len(page.tiles) + (1 if page.send_now else 0))}
     if page.kind == body_page.KIND:
         data.update(_body_picture(page, speaker))
     return data

@@ -221,12 +221,9 @@
     main.append(grid);
     if (page.kind === "start") main.append(startOptions());
     if (page.send_now && J.controls.send_now) {
-      // In the grid's empty place when its last row has one, else under the tiles.
-      if (page.tiles.length % page.columns) grid.append(sendNowButton());
-      else {
-        main.classList.add("stacked");
-        main.append(el("div", { class: "send-early" }, sendNowButton()));
-      }
+      // A place in the grid after the tiles (the server lays the rows out with it).
+      grid.append(sendNowButton());
+      grid.className = "tiles count-" + Math.min(page.tiles.length + 1, 5);
     }
     setControl("forward", J.controls.next, multi || page.kind === "start" ? multi : false);
   }
