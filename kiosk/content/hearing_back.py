@@ -4,12 +4,11 @@ from content/hearing_back.toml (a school's content folder, else the one shipped)
 Pictures and words share one list of names, so a translation's [hearing_back] section
 names each with one key (translations.py reads it as `hearing_back.<name>`).
 """
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from . import files as content_files
 
 FILE = "hearing_back.toml"
-DEFAULT = Path(__file__).resolve().parents[2] / "content" / FILE
 WORDS = ("ask", "enter", "remember", "read", "talk", "waiting", "unknown", "locked")
 CODE_LENGTH = 3
 MIN_PICTURES = 6  # fewer would leave too few codes to keep them apart and hard to guess
@@ -68,22 +67,9 @@ def parse(data, where=FILE):
     return HearingBack(pictures, words)
 
 
-_loaded = {}
-
-
 def load(content_dir=None):
     """The school's hearing-back content (its content folder's, else the shipped), read once."""
-    path = Path(content_dir) / FILE if content_dir else DEFAULT
-    if not path.exists():
-        path = DEFAULT
-    stamp = (str(path), path.stat().st_mtime_ns)
-    if stamp not in _loaded:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise HearingBackError(f"{path.name}: {exc}") from None
-        _loaded[stamp] = parse(data, path.name)
-    return _loaded[stamp]
+    return content_files.load(content_dir, FILE, parse, HearingBackError)
 
 
 def catalogue():

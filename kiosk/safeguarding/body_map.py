@@ -4,14 +4,13 @@ The regions are data (content/body_map.toml). A concern keeps the marks it was g
 with their labels, as an entry of its own, so the record reads the same after any edit
 to the map; the picture on the case page is drawn from the map, the words from the entry.
 """
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .chronology import describes
+from ..content import files as content_files
 
 FILE = "body_map.toml"
-DEFAULT = Path(__file__).resolve().parents[2] / "content" / FILE
 SHAPES = ("rect", "ellipse")
 MAX_MARKS = 60
 MAX_NOTE = 1000
@@ -75,19 +74,9 @@ def parse(data, where=FILE):
     return BodyMap(int(data.get("width", 200)), int(data.get("height", 420)), tuple(sides))
 
 
-_loaded = {}
-
-
 def load(content_dir=None):
     """The school's body map (its content folder's, else the one shipped), read once."""
-    path = Path(content_dir) / FILE if content_dir else DEFAULT
-    if not path.exists():
-        path = DEFAULT
-    stamp = (str(path), path.stat().st_mtime_ns)
-    if stamp not in _loaded:
-        with path.open("rb") as handle:
-            _loaded[stamp] = parse(tomllib.load(handle), path.name)
-    return _loaded[stamp]
+    return content_files.load(content_dir, FILE, parse, BodyMapError)
 
 
 def marks_from(body_map, keys, note=""):

@@ -8,7 +8,6 @@ need a decision before its case closes (radicalisation: a Prevent decision).
 """
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from ..db import writing
 from . import cases
 from .cases import CaseError, _acknowledge_first, _add, _open_case
 from .chronology import describes
-from .reports import FINISHED_ORDER, FINISHED_SQL, _like
+from ..content import files as content_files
 
 FILE = "categories.toml"
-DEFAULT = Path(__file__).resolve().parents[2] / "content" / FILE
 CODE = re.compile(r"^[a-z0-9_]{1,40}$")
 MAX_LABEL = 80
 KIND = "categories_set"
@@ -81,23 +79,9 @@ def parse(data, where=FILE):
     return tuple(found)
 
 
-_loaded = {}
-
-
 def load(content_dir=None):
     """The school's categories (its content folder's, else the ones shipped), read once."""
-    path = Path(content_dir) / FILE if content_dir else DEFAULT
-    if not path.exists():
-        path = DEFAULT
-    stamp = (str(path), path.stat().st_mtime_ns)
-    if stamp not in _loaded:
-        try:
-            with path.open("rb") as handle:
-                data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise CategoryError(f"{path.name}: {exc}") from None
-        _loaded[stamp] = parse(data, path.name)
-    return _loaded[stamp]
+    return content_files.load(content_dir, FILE, parse, CategoryError)
 
 
 def catalogue():
@@ -187,19 +171,3 @@ def needed_decisions(db, report):
                             f"a decision {titles} before it can close.", 409)
 
 
-def closed_reports_in(db, code, query="", page=1, per_page=50):
-    """closed_reports(), only the cases with this category now: (rows, total)."""
-    base = ("FROM reports r JOIN case_categories c ON c.report_id = r.id AND c.code = ? "
-            "LEFT JOIN pupils p ON p.id = r.pupil_id")
-    where, args = f"r.{FINISHED_SQL}", [code]
-    query = (query or "").strip()
-    if query:
-        fields = ("r.kiosk", "r.reasons", "r.choices", "r.words", "r.name", "p.name")
-        matches = " OR ".join(f"{field} LIKE ? ESCAPE '\\'" for field in fields)
-        where += f" AND (r.id = ? OR {matches})"
-        args += [int(query) if query.isdigit() else -1] + [_like(query)] * len(fields)
-    base += f" WHERE {where}"
-    total = db.execute(f"SELECT count(*) {base}", args).fetchone()[0]
-    rows = list(db.query(f"SELECT r.* {base} ORDER BY {FINISHED_ORDER} LIMIT ? OFFSET ?",
-                         args + [per_page, (max(page, 1) - 1) * per_page]))
-    return rows, total

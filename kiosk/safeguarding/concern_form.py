@@ -1,14 +1,13 @@
 """The staff concern form's questions (content/concern_form.toml), checked against the
 pupil journey, and the content a staff concern is judged and recorded by."""
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..content.loading import Page, Rule, Tile, Words
+from ..content import files as content_files
 
 FILE = "concern_form.toml"
-DEFAULT = Path(__file__).resolve().parents[2] / "content" / FILE
 # The form's own questions join the journey's pages under these ids, so the stored
 # choices say what the adult answered and the urgency rules can name them.
 HOW_PAGE, DANGER_PAGE = "staff_how", "staff_danger"
@@ -68,18 +67,11 @@ def parse(data, content):
                        tuple(questions))
 
 
-_loaded = {}
-
-
 def load(content_dir, content):
-    """The school's concern form (its content folder's, else the one shipped), read once."""
-    path = Path(content_dir) / FILE if content_dir else DEFAULT
-    path = path if path.exists() else DEFAULT
-    stamp = (str(path), path.stat().st_mtime_ns, id(content))
-    if stamp not in _loaded:
-        with path.open("rb") as handle:
-            _loaded[stamp] = parse(tomllib.load(handle), content)
-    return _loaded[stamp]
+    """The school's concern form (its content folder's, else the one shipped), read once,
+    its answers checked against this journey."""
+    return content_files.load(content_dir, FILE, lambda data, _: parse(data, content),
+                              FormError, key=id(content))
 
 
 def _page(page_id, question):

@@ -272,13 +272,17 @@ def _like(text):
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def closed_reports(db, query="", page=1, per_page=50):
+def closed_reports(db, query="", page=1, per_page=50, category=None):
     """(one page of closed and merged cases, most recently finished first; how many match).
 
     `query` matches a case number, or text in its kiosk, reasons, choices, the pupil's
-    words or name, or the name of the pupil it is linked to. Without one, the page and
-    the count are read from the index of finished cases alone."""
+    words or name, or the name of the pupil it is linked to; `category` keeps the cases
+    the DSL gave that category (categories.py). Without either, the page and the count
+    are read from the index of finished cases alone."""
     where, args, base = f"r.{FINISHED_SQL}", [], "FROM reports r INDEXED BY reports_finished"
+    if category is not None:
+        base = "FROM reports r JOIN case_categories c ON c.report_id = r.id AND c.code = ?"
+        args.append(category)
     query = (query or "").strip()
     if query:
         fields = ("r.kiosk", "r.reasons", "r.choices", "r.words", "r.name", "p.name")

@@ -136,8 +136,7 @@ def closed_cases(user):
     category = request.args.get("category", "")
     if category and category not in {c.code for c in categories.catalogue()}:
         abort(400, "category must be one of the school's categories")
-    reports, total = (categories.closed_reports_in(db, category, query, page, CLOSED_PAGE)
-                      if category else closed_reports(db, query, page, CLOSED_PAGE))
+    reports, total = closed_reports(db, query, page, CLOSED_PAGE, category=category or None)
     with writing(db):
         log("cases.listed", "reports", {"view": "closed", "page": page, "matches": total,
                                         "category": category})
