@@ -169,5 +169,3 @@ def needed_decisions(db, report):
             titles = " or ".join(f'"{cases.DECISIONS[c].title}"' for c in category.close_needs)
             raise CaseError(f"This case is in the category {on_case[category.code]}: record "
                             f"a decision {titles} before it can close.", 409)
-
-
