@@ -8,7 +8,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from conftest import IPAD, enrol, staff_login
-from test_access import Switch, scan_to, set_kiosk, staff_pin, switch_kiosk  # noqa: F401
+from test_access import (STEP_MS, Switch, scan_to, set_kiosk, staff_pin,  # noqa: F401
+                         state_of, switch_kiosk)
 
 # Every recording the kiosk starts, by its path, so a test knows what was said.
 HEARD = """(() => {
@@ -146,9 +147,8 @@ def test_places_are_chosen_by_one_switch_and_by_dwell(set_kiosk, switch_kiosk):
         scan_to(page, switch, selector)
         expect(page.locator("body")).to_have_attribute("data-page", then)
     expect(page.locator('.place[data-place="bottom"]')).to_have_attribute("aria-pressed", "true")
-    scan_to(page, switch, '[data-tile="foot"]')
-    expect(page.locator('.place[data-place="foot"]').first).to_have_attribute("aria-pressed",
-                                                                             "true")
+    scan_to_place(page, switch, "foot")
+    expect(page.locator('.place[data-place="foot"][aria-pressed="true"]')).to_have_count(4)
     scan_to(page, switch, "#forward")
     expect(page.locator("body")).to_have_attribute("data-page", "where")
 
@@ -160,6 +160,31 @@ def test_places_are_chosen_by_one_switch_and_by_dwell(set_kiosk, switch_kiosk):
     back_hand = gaze.locator('[data-side="back"] .place[data-place="hand"]').first
     look_at(gaze, back_hand, "body")
     expect(back_hand).to_have_attribute("aria-pressed", "true")
+
+
+ECHOED = """([place, state]) => [...document.querySelectorAll(
+  `#main .place[data-place="${place}"]:not([data-tile])`)]
+  .map((b) => b.classList.contains(`scan-${state}-also`))"""
+
+
+def scan_to_place(page, switch, place):
+    """As scan_to, seeing on the way that each highlight of the place (its row, then the
+    place) rings every shape of it, front and back: all four feet, not one."""
+    first = f'[data-tile="{place}"]'
+    for _ in range(24):
+        state = state_of(page, first)
+        if state in ("focus", "group"):
+            echoed = page.evaluate(ECHOED, [place, state])
+            assert echoed and all(echoed), (place, state, echoed)
+            if state == "focus" and os.environ.get("KIOSK_SCREENSHOTS"):
+                page.screenshot(path=Path(os.environ["KIOSK_SCREENSHOTS"])
+                                / f"body-page-scan-{place}.png")
+            switch.press()
+            if state == "focus":
+                return
+            continue
+        page.clock.run_for(STEP_MS // 2)
+    raise AssertionError(f"{place} was never highlighted")
 
 
 def look_at(page, target, then):

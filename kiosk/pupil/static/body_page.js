@@ -62,6 +62,7 @@ window.KioskBodyPage = (function () {
     const list = el("ul", { class: "body-chosen", "aria-live": "polite" });
     main.append(el("div", { class: "body-page" }, pictures, list));
     paint();
+    echoScanHighlight();
     api.showNext();
 
     function placeButton(place, shape, w, h) {
@@ -83,6 +84,23 @@ window.KioskBodyPage = (function () {
       api.set(now.includes(place.id) ? now.filter((id) => id !== place.id) : [...now, place.id]);
       paint();
       api.speak(place.audio);
+    }
+
+    // A switch scan highlights a place's first button only (its "tile", scan.py); the
+    // place's other shapes take the same ring, so a pupil scanning sees every arm that
+    // choosing "Arm" marks, front and back.
+    function echoScanHighlight() {
+      const echo = new MutationObserver(() => {
+        for (const first of buttons.filter((b) => b.dataset.tile)) {
+          for (const b of buttons.filter((o) => o !== first && o.dataset.place === first.dataset.place)) {
+            b.classList.toggle("scan-focus-also", first.classList.contains("scan-focus"));
+            b.classList.toggle("scan-group-also", first.classList.contains("scan-group"));
+          }
+        }
+      });
+      for (const first of buttons.filter((b) => b.dataset.tile)) {
+        echo.observe(first, { attributes: true, attributeFilter: ["class"] });
+      }
     }
 
     // Buttons, shapes and the list all follow the answers: one source of truth.
