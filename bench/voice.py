@@ -2,12 +2,14 @@
 
 pocketsphinx is always measured; vosk too when KIOSK_VOSK_MODEL names a model folder.
 Speech is made with espeak-ng (tests/speech_audio.py), so the figures are for clear
-synthetic speech, not for children at a kiosk.
+synthetic speech, not for children at a kiosk. --at-once-only measures just (f): many
+kiosks streaming together, recognised in the server process and in worker processes.
 """
 import argparse
 import json
 import os
 import queue
+import random
 import statistics
 import subprocess
 import sys
@@ -26,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from kiosk.content.loading import load_content  # noqa: E402
 from kiosk.content.symbols import Symbols  # noqa: E402
+from kiosk.defaults import cpu_count  # noqa: E402
 from kiosk.voice.engines import PocketSphinxEngine  # noqa: E402
 from kiosk.voice.listener import BYTES_PER_SECOND, FRAME_BYTES, Limits, Listener, rms  # noqa: E402
 from kiosk.voice.phrases import normalise  # noqa: E402
@@ -59,10 +62,16 @@ def parse_args():
                         help="utterances per latency figure (default 40)")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="send audio this many times faster than real time (default 1)")
+    parser.add_argument("--kiosks", type=int, default=16,
+                        help="kiosks streaming at once in (f) (default 16)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="utterances each of those kiosks says after its first (default 4)")
+    parser.add_argument("--at-once-only", action="store_true",
+                        help="measure only (f), kiosks streaming at once")
     parser.add_argument("--memory-probe", metavar="MODEL", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.utterances < 2:
-        parser.error("--utterances must be at least 2 to give percentiles")
+    if args.utterances < 2 or args.kiosks * args.rounds < 2:
+        parser.error("--utterances and --kiosks x --rounds must be at least 2 (percentiles)")
     return args
 
 
@@ -244,22 +253,54 @@ def server_pid(base_url):
     raise RuntimeError(f"no server process found for {base_url}")
 
 
-def rss_mb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def voice_workers(pid):
+    """The speech worker processes a server (or app) process started (voice/workers.py)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+            except OSError:
+                pass  # it ended as we looked
+    return found
+
+
+def pss_mb(pid):
+    """Proportional set size: resident memory with pages shared between processes (the
+    libraries every worker maps) split between them, so processes add up truly."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass  # ended as we looked
+    return 0.0
+
+
+def family_mb(pid):
+    """PSS of a server process and its speech workers together."""
+    return sum(pss_mb(p) for p in [pid, *voice_workers(pid)])
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system) a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Kiosk:
     """A Socket.IO client on /voice, as the kiosk page is; `heard` events are timestamped."""
 
-    def __init__(self, server):
+    def __init__(self, server, session=None):
         self.heard = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("heard", self._on_heard, namespace="/voice")
         # Only an enrolled kiosk may listen: enrol, then connect with its device cookie.
-        device = cookie_header(server.kiosk_session())
+        device = cookie_header(session or server.kiosk_session())
         self.client.connect(server.base_url, namespaces=["/voice"], transports=["websocket"],
                             headers={"Cookie": device}, wait_timeout=10)
 
@@ -297,12 +338,13 @@ def wait_for_engine(kiosk, engine, seconds=300):
     """Start and cancel until the server answers with the engine wanted (vosk loads slowly)."""
     deadline = time.monotonic() + seconds
     while True:
-        ack = kiosk.start("safe")
+        ack = kiosk.client.call("start", {"page": "safe", **AUDIO}, namespace="/voice",
+                                timeout=30)
         kiosk.emit("cancel")
-        if ack["engine"] == engine:
+        if ack.get("engine") == engine:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the server still uses {ack['engine']} after {seconds} s")
+            raise RuntimeError(f"the server still answers {ack} after {seconds} s")
         time.sleep(0.5)
 
 
@@ -374,20 +416,21 @@ def server_figures(engine_name, vosk_model, cases, args):
         kiosk = Kiosk(server)
         try:
             wait_for_engine(kiosk, engine_name)
-            loaded = rss_mb(pid)
+            loaded = family_mb(pid)
             stop_ms, stop_misses = after_stop(kiosk, tiles, args.speed)
             words_ms, _ = after_stop(kiosk, words, args.speed)
             eos_ms, eos_misses = after_end_of_speech(kiosk, tiles, args.speed)
-            after = rss_mb(pid)
+            after = family_mb(pid)
         finally:
             kiosk.close()
         kiosks = four_kiosks_at_once(server)
-        four = rss_mb(pid)
+        four = family_mb(pid)
         for kiosk in kiosks:
             kiosk.close()
     window = LIMITS.end_silence_seconds * 1000 / args.speed
     pace = "real time" if args.speed == 1 else f"{args.speed:g} x real time"
-    print(f"  server memory (VmRSS; run.py loads the engine at start): {loaded:.0f} MB with "
+    print(f"  server memory (PSS of the server and its speech workers; run.py loads the "
+          f"engine at start): {loaded:.0f} MB with "
           f"the engine ready, {after:.0f} MB after the runs below, {four:.0f} MB with 4 kiosks "
           "listening at once")
     print(f"  end of speech -> heard, audio sent at {pace}, {LATENCY_VOICE} {LATENCY_RATE} wpm:")
@@ -410,16 +453,16 @@ def server_figures(engine_name, vosk_model, cases, args):
 
 
 def memory_probe(model):
-    """Run in a fresh process: VmRSS of an app before and after its engine is loaded."""
+    """Run in a fresh process: PSS of an app before and after its engine is loaded."""
     from kiosk import create_app
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
         os.environ["KIOSK_INSTANCE_PATH"] = instance_path
         app = create_app({"VOSK_MODEL": "" if model == "-" else model})
         voice = app.extensions["kiosk"].voice
-        before = rss_mb(os.getpid())
+        before = family_mb(os.getpid())
         voice.load()
         recogniser = voice.engine.listen(["yes", "no"])
-        after = rss_mb(os.getpid())
+        after = family_mb(os.getpid())  # with the speech workers the app started
         recogniser.close()
         print(json.dumps({"before": before, "after": after, "engine": voice.engine.name}))
     return 0
@@ -435,9 +478,132 @@ def app_memory(engine_name, vosk_model):
     if figures["engine"] != engine_name:
         raise RuntimeError(f"memory probe loaded {figures['engine']}, not {engine_name}")
     also = " (and pocketsphinx's decoder, the fallback)" if engine_name != "pocketsphinx" else ""
-    print(f"  app process memory (VmRSS): {figures['before']:.0f} MB before any voice use, "
+    print(f"  app memory (PSS, with its speech workers): {figures['before']:.0f} MB before "
+          "any voice use, "
           f"{figures['after']:.0f} MB with the engine loaded{also} and a recogniser made "
           f"(+{figures['after'] - figures['before']:.0f} MB)")
+
+
+# -- (f) many kiosks streaming at once ----------------------------------------------
+
+class Sampler:
+    """The largest PSS of a server and its workers, sampled while kiosks stream."""
+
+    def __init__(self, pid, every=0.25):
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._done.wait(self.every):
+            self.peak = max(self.peak, family_mb(self.pid))
+
+    def stop(self):
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
+def keep_talking(kiosk, utterances, rounds, seed, begin, results):
+    """One kiosk: its utterances one after another, Done pressed as each one's speech
+    ends, a short random pause between; appends (round, ms, right) to results."""
+    rng = random.Random(seed)
+    begin.wait()
+    for turn in range(rounds + 1):
+        page, tile, text, pcm = rng.choice(utterances)
+        time.sleep(rng.uniform(0, 0.5))  # kiosks do not all start on the same beat
+        kiosk.start(page)
+        end = speech_end(pcm)
+        kiosk.send(pcm, 1.0, until=end + (-end) % CHUNK)
+        kiosk.emit("stop")
+        stopped = time.perf_counter()
+        arrived, heard = kiosk.result(timeout=30)
+        results.append((turn, (arrived - stopped) * 1000, heard.get("tile") == tile))
+
+
+def wait_for_workers(server, count, seconds=60):
+    """Until the server's log says each of its speech workers is ready."""
+    deadline = time.monotonic() + seconds
+    while Path(server.log_path).read_text(errors="replace").count("ready in") < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count} speech workers not ready after {seconds} s")
+        time.sleep(0.1)
+
+
+def streaming_at_once(config, utterances, args):
+    """Start a real server with `config`; its figures with args.kiosks kiosks streaming."""
+    with running_server(with_dsl=False, config=config) as server:
+        pid = server_pid(server.base_url)
+        sessions = server.kiosk_sessions(args.kiosks).values()
+        kiosks = [Kiosk(server, session) for session in sessions]
+        try:
+            wait_for_engine(kiosks[0], "pocketsphinx")
+            wait_for_workers(server, config["VOICE_WORKERS"])
+            workers = voice_workers(pid)
+            before = family_mb(pid)
+            cpu = {p: cpu_seconds(p) for p in [pid, *workers]}
+            sampler, results = Sampler(pid), []
+            begin = threading.Barrier(len(kiosks))
+            threads = [threading.Thread(target=keep_talking, args=(
+                k, utterances, args.rounds, n, begin, results)) for n, k in enumerate(kiosks)]
+            started, load = time.perf_counter(), os.getloadavg()[0]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - started
+            peak = sampler.stop()
+            used = {p: cpu_seconds(p) - cpu[p] for p in cpu}
+        finally:
+            for kiosk in kiosks:
+                kiosk.close()
+    return {"results": results, "before": before, "peak": peak, "wall": wall,
+            "server_cpu": used[pid], "workers_cpu": sum(used[p] for p in workers),
+            "workers": len(workers), "load": load}
+
+
+def at_once(cases, args):
+    """(f) print Done-to-heard with many kiosks streaming at once, and memory a listener,
+    in the server process and in worker processes; returns whether the workers meet it."""
+    os.environ.pop("KIOSK_VOSK_MODEL", None)  # pocketsphinx: the engine that runs in workers
+    utterances = [(page, tile, text, spoken(text, LATENCY_VOICE, LATENCY_RATE))
+                  for page, _, tile, text in cases]
+    n, cores = args.kiosks, cpu_count()
+    print(f"(f) {n} kiosks streaming at once to a real server (run.py), each saying "
+          f"{args.rounds + 1} tiles one after another ({LATENCY_VOICE} {LATENCY_RATE} wpm, "
+          f"real time, Done pressed as the speech ends); {cores} cores here:")
+    p95s = {}
+    for label, workers in (("in the server process", 0), (f"{cores} worker processes", cores)):
+        # Room for every kiosk in either case: the default is 24.
+        figures = streaming_at_once({"VOICE_WORKERS": workers,
+                                     "VOICE_MAX_STREAMS": max(n, 24)}, utterances, args)
+        later = [ms for turn, ms, _ in figures["results"] if turn]
+        first = [ms for turn, ms, _ in figures["results"] if not turn]
+        wrong = sum(not right for _, _, right in figures["results"])
+        p95s[label] = percentile(later, 95)
+        cpu = figures["server_cpu"] + figures["workers_cpu"]
+        grown = figures["peak"] - figures["before"]
+        print(f"  {label} (machine load average {figures['load']:.1f} as it began: other "
+              "work slows both):")
+        print(f"    Done -> heard, {len(later)} utterances after each kiosk's first: "
+              f"{spread(later)}")
+        print(f"    each kiosk's first utterance ({len(first)}, all starting together): "
+              f"{spread(first)}")
+        print(f"    misheard: {wrong} of {len(figures['results'])}")
+        print(f"    CPU: {figures['server_cpu']:.1f} s server process, "
+              f"{figures['workers_cpu']:.1f} s in {figures['workers']} workers, over "
+              f"{figures['wall']:.1f} s: {cpu / figures['wall']:.2f} cores busy")
+        print(f"    memory (PSS, server and workers): {figures['before']:.0f} MB ready, "
+              f"{figures['peak']:.0f} MB at most with {n} listening: "
+              f"{grown / n:.0f} MB a listener over ready, {figures['peak'] / n:.0f} MB a "
+              "listener in all")
+    inside, outside = p95s.values()
+    passed = outside < LATENCY_GOAL_MS
+    print(f"  p95 in the server process / in worker processes: {inside / outside:.1f} x"
+          f"   goal: < {LATENCY_GOAL_MS} ms at p95 with {n} kiosks in worker processes "
+          f"-> {verdict(passed)}")
+    return passed
 
 
 # -- each engine ------------------------------------------------------------------
@@ -471,7 +637,11 @@ def main():
     cases = tile_cases(default_content())
     print(f"Speech input, measured on the default content: {len(cases)} phrases on "
           f"{len({c[0] for c in cases})} pages, {len(SENTENCES)} free-speech sentences")
+    if args.at_once_only:
+        return 0 if at_once(cases, args) else 1
     passed = measure(PocketSphinxEngine(max_decoders=1), "", cases, args)
+    print()
+    passed = at_once(cases, args) and passed
     if not vosk_model:
         print("\n== vosk: skipped, no vosk model here (set KIOSK_VOSK_MODEL=/path/to/model "
               "to measure one)")

@@ -113,7 +113,9 @@ ESCALATION_CHECK_SECONDS = 30
 # made active (also the KIOSK_VOSK_MODEL environment variable); how many kiosks may be
 # listening at once; listener limits (see kiosk/voice/listener.py for their names).
 # VOSK_MODEL = "/srv/models/vosk-model-small-en-us-0.15"
-VOICE_MAX_STREAMS = 4
+VOICE_MAX_STREAMS = 24
+# pocketsphinx's worker processes: one a core by default; 0 decodes in the server process.
+# VOICE_WORKERS = 2
 VOICE_LIMITS = {}
 
 # Where things are, if not in the project and instance folders (rarely changed).

@@ -17,6 +17,14 @@ DEFAULT_SCHOOL_DAY = {
 }
 
 
+def cpu_count():
+    """The cores this process may run on (fewer than the machine's under a CPU limit)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def utc_now():
     return datetime.now(timezone.utc)
 
@@ -34,9 +42,16 @@ def settings(instance_path):
         SPEECH_RATE=140,
         # Speech input: a vosk model folder to use instead of the installed one, how
         # many kiosks may be listening at once, and listener limits (voice/listener.py).
+        # 24 at once (4 refused a fifth kiosk): one stream's recognition takes about a
+        # twentieth of a core (bench/voice.py), so two cores keep up with 24 speaking
+        # together, and bench/voice.py (f) measures 16 against its 300 ms goal.
         VOSK_MODEL=os.environ.get("KIOSK_VOSK_MODEL", ""),
-        VOICE_MAX_STREAMS=4,
+        VOICE_MAX_STREAMS=24,
         VOICE_LIMITS={},
+        # pocketsphinx's worker processes (voice/workers.py): one a core, since it holds
+        # the GIL while decoding and a process uses one core; 0 decodes in the server's
+        # own process.
+        VOICE_WORKERS=cpu_count(),
         SCHOOL_DAY=DEFAULT_SCHOOL_DAY,
         SCHOOL_SETTINGS={"pupils_under_13": False, "special_school": False},
         KIOSK_IDLE_SECONDS=120,

@@ -52,7 +52,8 @@ def init_app(app):
     app.extensions["kiosk"] = Services(
         content, symbols, error, SchoolDay.from_config(app.config["SCHOOL_DAY"]), speech,
         app.config.get("BROKER") or SocketIOBroker(socketio),
-        VoiceService(app.instance_path, app.config["VOSK_MODEL"], app.config["VOICE_MAX_STREAMS"]))
+        VoiceService(app.instance_path, app.config["VOSK_MODEL"], app.config["VOICE_MAX_STREAMS"],
+                     app.config["VOICE_WORKERS"]))
 
 
 def register_speech(speech, content):

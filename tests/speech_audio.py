@@ -58,9 +58,11 @@ def with_room_noise(pcm, level=30, seed=7):
 
 
 @functools.lru_cache(maxsize=None)
-def spoken(text, voice="en-us", rate=150, lead=0.3, tail=1.0):
-    """16 kHz mono s16le PCM of `text` spoken by espeak-ng, with room noise around it."""
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text],
+def spoken(text, voice="en-us", rate=150, lead=0.3, tail=1.0, pitch=None):
+    """16 kHz mono s16le PCM of `text` spoken by espeak-ng, with room noise around it.
+    pitch: espeak-ng's 0-99 (50 is its own); 80-99 is as high as a young child's."""
+    options = ["-p", str(pitch)] if pitch is not None else []
+    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), *options, "--stdout", text],
                          capture_output=True, check=True).stdout
     # -R: sox dithers with the same random numbers each run, so a phrase is the same
     # audio in every run (unseeded dither made results differ from run to run).

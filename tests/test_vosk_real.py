@@ -143,7 +143,7 @@ def test_an_engine_fault_answers_the_kiosk_at_once(korean_app, voice, monkeypatc
     """A fault injected into the real engine (a broken model cannot be made on purpose)."""
     engine = korean_app.extensions["kiosk"].voice.engine
 
-    def broken(*args):
+    def broken(*args, **options):
         raise RuntimeError("the model failed")
     monkeypatch.setattr(engine, "listen", broken)
     assert start(voice, "safe") == {"error": "speech input failed: the model failed"}

@@ -142,6 +142,12 @@ class Content:
         """{phrase: tile id} a pupil can say on a page of tiles."""
         return page_phrases(self.pages[page_id], self.voice.synonyms.get(page_id))
 
+    def voice_strict(self, page_id):
+        """Whether speech on a page is checked strictly: a page with a yes answer (the
+        safety page), where one answer heard as another matters most."""
+        page = self.pages.get(page_id)
+        return page is not None and any(getattr(t, "concept", "") == "yes" for t in page.tiles)
+
     def spoken_texts(self):
         """Every phrase the kiosk can speak, for rendering audio ahead of time."""
         texts = []

@@ -75,7 +75,8 @@ def start(data):
     phrases = svc.content.voice_phrases(data["page"]) if mode == "tiles" else None
     limits = Limits(**current_app.config.get("VOICE_LIMITS", {}))
     try:
-        listener = Listener(svc.voice.engine, phrases, limits)
+        listener = Listener(svc.voice.engine, phrases, limits,
+                            strict=svc.content.voice_strict(data["page"]))
     except VoiceUnavailable as exc:
         return {"error": f"speech input is busy or unavailable: {exc}"}
     except Exception as exc:  # an engine fault must answer the kiosk, not leave it waiting

@@ -65,9 +65,12 @@ class Listener:
     phrases: dict | None  # phrase -> tile id; None for free speech
     limits: Limits = field(default_factory=Limits)
     clock: object = time.monotonic
+    strict: bool = False  # a page where a wrong tile matters most (the safety page)
 
     def __post_init__(self):
-        self._recogniser = self.engine.listen(sorted(self.phrases) if self.phrases else None)
+        phrases = sorted(self.phrases) if self.phrases else None
+        self._recogniser = (self.engine.listen(phrases, strict=True) if self.strict
+                            else self.engine.listen(phrases))
         self.started = self.last_chunk = self.clock()
         self._received = 0  # bytes of audio
         self._speech_bytes = 0

@@ -39,6 +39,11 @@ NEGATIONS = frozenset({"no", "not", "don't", "dont", "nope", "help", "never", "n
                        "can't", "isn't", "won't", "nobody", "nothing"})
 
 
+# Words that open an answer of yes out loud: a yes phrase that starts with one keeps
+# its place however many words it shares with a "no" ("yes i am safe").
+AFFIRMATIONS = frozenset({"yes", "yeah", "yep"})
+
+
 def negated(phrase):
     """Whether a normalised phrase carries a negation (see NEGATIONS)."""
     return any(word in NEGATIONS for word in phrase.split())
@@ -48,8 +53,9 @@ def page_phrases(page, synonyms=None):
     """{phrase: tile id} for a page: each tile's label, spoken words and synonyms.
 
     A "yes" errs towards "no": a phrase of a yes tile that shares a word with a
-    negated phrase of the page ("yes i am safe" with "i am not safe") is left out,
-    since noise that hides the "not" turned the one into the other.
+    negated phrase of the page ("i am safe" with "i am not safe") is left out, since
+    noise that hides the "not" turned the one into the other; unless it opens with
+    a yes said out loud ("yes i am safe"), which no "no" sounds like.
     """
     phrases = {}
     for tile in page.tiles:
@@ -61,7 +67,8 @@ def page_phrases(page, synonyms=None):
     denied = {word for phrase, tile in phrases.items() if tile not in yes and negated(phrase)
               for word in phrase.split()} - NEGATIONS
     return {phrase: tile for phrase, tile in phrases.items()
-            if tile not in yes or not denied & set(phrase.split())}
+            if tile not in yes or not denied & set(phrase.split())
+            or phrase.split()[0] in AFFIRMATIONS}
 
 
 def clashes(page, synonyms):

@@ -3,20 +3,29 @@
 vosk is used whenever a model is installed (or configured) and loads; until it
 has loaded, and whenever it cannot, pocketsphinx answers instead, so a missing
 or damaged model never stops a pupil from speaking or the server from starting.
+
+pocketsphinx runs in worker processes (voice/workers.py) unless the workers are set to
+0: it holds Python's GIL while decoding, so in the server's own process it would use
+one core however many there are. vosk stays in the server process: its calls release
+the GIL (cffi), so kiosks already decode on every core, and its model (hundreds of MB)
+is loaded once rather than once a worker.
 """
 import logging
 import threading
 
 from .engines import PocketSphinxEngine, VoskEngine
 from .models import active_model, missing_parts
+from .workers import shared_pool
 
 log = logging.getLogger(__name__)
 
 
 class VoiceService:
-    def __init__(self, instance_path, configured_model="", max_streams=4):
+    def __init__(self, instance_path, configured_model="", max_streams=24, workers=0):
         self.model_path = active_model(instance_path, configured_model)
-        self.fallback = _pocketsphinx(max_streams)
+        # The pool is only made here; its processes start with load(), off any request.
+        self.workers = workers
+        self.fallback = shared_pool(workers, max_streams) if workers else _pocketsphinx(max_streams)
         self.vosk = None
         self.vosk_problem = "" if self.model_path else "no vosk model installed"
         self._start_lock = threading.Lock()
@@ -40,14 +49,20 @@ class VoiceService:
             self.vosk, self.vosk_problem = load_vosk(self.model_path)
             if self.vosk_problem:
                 log.warning("Speech input uses pocketsphinx: %s", self.vosk_problem)
+            elif self.workers:
+                self.fallback.close()  # vosk answers from now on: free the workers' memory
 
     @property
     def engine(self):
         return self.vosk or self.fallback
 
     def status(self):
+        """What hears the kiosks now; `where` is the worker processes or the server's own."""
         engine = self.engine
-        return {"engine": engine.name, "model": engine.model,
+        in_workers = engine is self.fallback and self.workers
+        where = self.fallback.describe() if in_workers else "in the server process"
+        model = f"{engine.model}; {where}" if in_workers else engine.model
+        return {"engine": engine.name, "model": model, "where": where,
                 "vosk_model": str(self.model_path) if self.model_path else "",
                 "vosk_problem": self.vosk_problem}
 
