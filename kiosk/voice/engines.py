@@ -72,6 +72,7 @@ class PocketSphinxEngine:
     def warm(self):
         """Make the whole pool of page recognisers, and one for free speech, ahead of
         the first pupil: nobody waits for a model, and no request pays for one."""
+        self.lexicon()
         self._tiles.fill()
         self._words.release(self._words.take())
 
