@@ -10,7 +10,8 @@ Server to kiosk:
   heard {status: tile|words|not_heard, ...}   exactly one per start
   readback <bytes>  WAV of the pupil's own words, to confirm them by ear
 Events for one kiosk are handled in order (async_handlers is off), and the
-audio is never kept: each chunk is fed to the recogniser and dropped.
+audio is never written anywhere: each chunk is fed to the recogniser, which holds
+at most the one answer's audio in memory until it is decided.
 """
 import logging
 import threading

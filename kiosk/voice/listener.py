@@ -3,7 +3,8 @@
 The listener checks every chunk, finds where speech starts and ends by its
 loudness, feeds the engine, and turns the engine's words into an outcome the
 kiosk can act on: a tile, the pupil's own words, or "not heard" with a reason.
-Audio is only ever held in memory for the chunk being processed.
+Audio is only ever held in memory, and only until the answer is decided (pocketsphinx
+keeps a page answer's few seconds to judge how loud each moment was); never on disk.
 """
 import math
 import time
