@@ -162,13 +162,32 @@ def test_pupils_own_words_in_their_language_make_it_urgent(content, words, reaso
     assert reason in result.reasons
 
 
+def answers_for(rule):
+    """The answers a rule needs besides words ({page: [tile, ...]}, as triage takes them):
+    all of its `all` and the first of its `any` ("who:adult" is {"who": ["adult"]})."""
+    answers = {}
+    for ref in (*rule.all, *rule.any[:1]):
+        page, tile = ref.split(":", 1)
+        answers.setdefault(page, []).append(tile)
+    return answers
+
+
+def test_a_rules_answers_are_the_answers_it_needs(content):
+    rules = {rule.id: rule for rule in content.rules}
+    assert answers_for(rules["adult-sexual-pictures"]) == {"who": ["adult"]}
+    assert answers_for(rules["stranger-asked-for-pictures"]) == {
+        "what": ["pictures"], "who": ["stranger"]}
+
+
 @pytest.mark.parametrize("code", SHIPPED)
 def test_every_listed_phrase_is_matched_in_a_sentence(content, code):
-    reasons = {rule.id: rule.reason for rule in content.rules}
+    rules = {rule.id: rule for rule in content.rules}
     for rule_id, phrases in content.languages[code].urgency_words.items():
+        rule = rules[rule_id]
+        settings = {rule.setting: True} if rule.setting else {}
         for phrase in phrases:
-            result = triage(content.rules, {}, f"...{phrase}!", {})
-            assert reasons[rule_id] in result.reasons, f"{code} {rule_id}: {phrase}"
+            result = triage(content.rules, answers_for(rule), f"...{phrase}!", settings)
+            assert rule.reason in result.reasons, f"{code} {rule_id}: {phrase}"
 
 
 @pytest.mark.parametrize("code", SHIPPED)

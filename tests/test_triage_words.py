@@ -61,6 +61,7 @@ SHIPPED_SENTENCES = [
     ("pl", "Widziałem filmik jak ktoś jest bity", "words-upsetting-content"),
     ("pl", "Pokazali mi film porno", "words-upsetting-content"),
     ("pl", "Jakiś facet wysłał mi nagie zdjęcie", "words-adult-pictures"),
+    ("pl", "Wysłał mi jakiś facet nagie zdjęcie", "words-adult-pictures"),
     ("ur", "میں مرنا چاہتی ہوں", "words-self-harm"),
     ("ur", "main mar jana chahta hoon", "words-self-harm"),
     ("ur", "وہ مجھے بلیک میل کر رہا ہے", "words-coercion"),
@@ -75,6 +76,7 @@ SHIPPED_SENTENCES = [
     ("ar", "شاهدت فيديو مضاربة", "words-upsetting-content"),
     ("ar", "أرسل لي فيديو جنسي", "words-upsetting-content"),
     ("ar", "رجل أرسل لي صورة عارية", "words-adult-pictures"),
+    ("ar", "أرسل لي رجل صورة عارية", "words-adult-pictures"),
 ]
 
 # Ordinary things pupils write, in each language: seen the same day like every worry.
@@ -165,6 +167,22 @@ def test_ordinary_sentences_stay_same_day(content, words):
     ("he showed me naked pictures", True),
     ("she sent me a nude", True),
     ("the queue snaked round the hall", False),   # never inside another word
+    ("Dangosodd e lun noeth i fi", True),
+    ("Roedd e'n dangos ei bidyn", True),
+    ("Anfonodd e fideo rhywiol ata i", True),
+    ("Dangosodd yr athro fideo am rhyw ddyn enwog", False),  # "rhyw" is "some" here
+    ("Pokazał mi nagie zdjęcie", True),
+    ("wyslal mi zdjecie swojego siusiaka", True),  # typed without Polish letters
+    ("Pokazał mi sprośne fotki", True),
+    ("Pan pokazał mi zdjęcie mojej babci", False),
+    ("اس نے مجھے ننگی تصویر دکھائی", True),
+    ("اس نے مجھے گندی ویڈیو بھیجی", True),
+    ("usne mujhe gandi photo bheji", True),        # Urdu in Latin letters
+    ("استاد نے ہمیں ایک ویڈیو دکھائی", False),
+    ("أرسل لي صورة عارية", True),
+    ("وراني صور وسخة", True),
+    ("بعتلي فيديو سكس", True),
+    ("أرانا المعلم فيديو عن البراكين", False),
 ])
 def test_an_adult_with_naked_pictures_in_their_words_is_urgent(content, words, urgent):
     result = triage(content.rules, {"what": ["online"], "who": ["adult"]}, words, {})
@@ -176,10 +194,15 @@ def test_an_adult_with_naked_pictures_in_their_words_is_urgent(content, words, u
 
 def test_every_phrase_of_every_rule_is_matched_in_a_sentence(content):
     for rule in content.rules:
-        if not rule.words or rule.all or rule.any:
-            continue
+        # A rule that also needs answers ("who:adult") is given them: its words must
+        # still match on their own.
+        answers = {}
+        for ref in (*rule.all, *rule.any[:1]):
+            page, tile = ref.split(":", 1)
+            answers.setdefault(page, []).append(tile)
+        settings = {rule.setting: True} if rule.setting else {}
         for written in rule.words:
-            result = triage(content.rules, {}, f"well... {written}!", {})
+            result = triage(content.rules, answers, f"well... {written}!", settings)
             assert rule.reason in result.reasons, f"{rule.id}: {written}"
 
 

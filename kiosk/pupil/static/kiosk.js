@@ -8,9 +8,15 @@
   const $ = (id) => document.getElementById(id);
   const main = $("main");
 
-  // ---- speech: one audio element, first played inside a tap (iPad Safari rule) ----
-  const voice = new Audio();
-  voice.preload = "auto";
+  // ---- speech: the audio element speaking now, first played inside a tap (iPad Safari
+  // rule); what follows a tap's words (the next question) is said by the same element ----
+  function player() {
+    const element = new Audio();
+    element.preload = "auto";
+    element.addEventListener("ended", () => { if (element === voice) playNext(); });
+    return element;
+  }
+  let voice = player();
   let unlocked = false;
   let queue = [];
   // Speech in the smallest kind this browser says it plays (Opus, else MP3 for older
@@ -30,9 +36,49 @@
     voice.pause();
     const url = queue.shift();
     if (!url || !unlocked) return quiet();
+    const loaded = tapped && ready.get(url);
+    if (loaded && !loaded.error) {  // loaded already: no media player to make first
+      ready.delete(url);
+      spare.push(voice);
+      voice = loaded;
+    } else {
+      voice.src = audioUrl(url);
+    }
     voice.dataset.phrase = url;  // the journey's URL for it (src has the format added)
-    voice.src = audioUrl(url);
     voice.play().catch(quiet);  // no speaker or audio blocked: the words are on screen
+  }
+
+  // The first words each tap on the page can say (a tile's own, or the question Next
+  // leads to) wait loaded in an element each, made once the page's own words have
+  // started: a tap plays one that is ready. Setting a new src makes a new media player,
+  // the slowest step between a tap and its words, and it waited behind the next page
+  // being drawn. Only a real tap plays them: iPad Safari lets an element play the first
+  // time only inside one. Dwell and switches press buttons for the pupil (not a tap to
+  // the browser), so their words go on in the element speaking already.
+  const ready = new Map();  // phrase URL -> an element loaded with it
+  const spare = [];         // elements done with, let go of when the next page is ready
+  let tapped = false;
+  document.addEventListener("click", (event) => {
+    if (!event.isTrusted) return;
+    tapped = true;  // for this tap's own handlers only
+    setTimeout(() => { tapped = false; }, 0);
+  }, true);
+  function getReady(urls) {
+    const wanted = new Set(urls.filter((url) => url && phraseUrl.test(url)));
+    for (const [url, element] of ready) {
+      if (!wanted.has(url)) { ready.delete(url); spare.push(element); }
+    }
+    for (const element of spare.splice(0)) {
+      if (element === voice) continue;
+      element.removeAttribute("src");
+      element.load();  // its media player goes now, not whenever it is collected
+    }
+    for (const url of wanted) {
+      if (ready.has(url)) continue;
+      const element = player();
+      element.src = audioUrl(url);
+      ready.set(url, element);
+    }
   }
   function quiet() {
     const next = whenQuiet;
@@ -44,22 +90,28 @@
     if (voice.paused && !queue.length) quiet();
     setTimeout(() => { if (whenQuiet === fn) quiet(); }, 6000);  // never wait forever
   }
-  voice.addEventListener("ended", playNext);
   function stopSpeaking() { queue = []; whenQuiet = null; voice.pause(); }
-  // What may be said next is fetched once into the HTTP cache (the server caches it a year),
-  // not given an Audio element each: every element starts a media player of its own, and
-  // a page of them made on each tap held up the words that tap had just asked for. It is
-  // fetched once those words have started, for the same reason. Compressed, every page's
-  // question and the controls are small enough to fetch ahead too (Next says the question).
+  // The page's tap words are made ready (above) and the rest of what may be said later is
+  // fetched once into the HTTP cache (the server caches it a year), at low priority: only
+  // once the page's own words have started, as elements made at the moment of a tap held
+  // up the words that tap had just asked for. Compressed, every page's question and the
+  // controls are small enough to fetch ahead too; WAV keeps to the page's own tap words.
   const fetched = new Set();
+  let shows = 0;
   function preload(urls) {
     const ahead = AUDIO_AS ? Object.values(J.pages).map((p) => p.prompt && p.prompt.audio)
       .concat(Object.values(J.controls).map((c) => c.audio)) : [];
-    const todo = urls.concat(ahead).filter((url) => url && !fetched.has(url));
+    const todo = ahead.filter((url) => url && !fetched.has(url) && !urls.includes(url));
     todo.forEach((url) => fetched.add(url));
-    const fetchAll = () => {
-      for (const url of todo.splice(0)) {  // once, whichever comes first
-        fetch(audioUrl(url)).then((r) => r.arrayBuffer()).catch(() => fetched.delete(url));
+    const shown = ++shows;
+    let done = false;
+    const fetchAll = () => {  // once, whichever comes first
+      if (done) return;
+      done = true;
+      if (shown === shows) getReady(urls);  // only for the page still on screen
+      for (const url of todo.splice(0)) {
+        fetch(audioUrl(url), { priority: "low" }).then((r) => r.arrayBuffer())
+          .catch(() => fetched.delete(url));
       }
     };
     if (voice.paused) return fetchAll();
@@ -169,8 +221,8 @@
     setControl("back", J.controls.back);
     $("back").disabled = state.trail.length === 0 || page.kind === "urgent";
     setControl("speak", J.controls.speak, !!KioskVoice.modeFor(pageId) && KioskVoice.supported());
-    preload(page.tiles.map((t) => t.audio));
     if (speakPrompt) speak(...spokenPrompt(page));
+    preload(tapWords(page));
     $("prompt").focus({ preventScroll: true });
     rescan();
   }
@@ -200,6 +252,22 @@
     show(nextId, { speakPrompt: false });
     queue.push(...spokenPrompt(pageFor(nextId)).filter(Boolean));
     if (voice.paused) playNext();
+  }
+
+  // The first words a tap on this page can say: each tile's own, and where Next is
+  // offered the question of each page it may lead to (those whose show_if may hold, up
+  // to the first that always applies).
+  function tapWords(page) {
+    const words = page.tiles.map((t) => t.audio);
+    if (!["multi", "text", "body"].includes(page.kind)) return words;
+    const after = [nextInFlow(page.id), ...J.flow.slice(J.flow.indexOf(page.id) + 1)];
+    for (const id of after) {
+      const next = pageFor(id);
+      if (!next || next.kind === "urgent") continue;
+      if (!words.includes(next.prompt.audio)) words.push(next.prompt.audio);
+      if (!next.show_if.length || words.length > page.tiles.length + 3) break;
+    }
+    return words;
   }
 
   // What a page says when it opens. The urgent page's words follow its report: "sending"
@@ -1043,8 +1111,11 @@
   $("hide").addEventListener("click", hideNow);
   $("forward").addEventListener("click", () => {
     const page = pageFor(state.page);
-    speak(J.controls[page.kind === "review" ? "send" : "next"].audio);
-    if (page.kind === "review") return send();
+    // Next says the next page's question, at once (go); only Send says its own word.
+    if (page.kind === "review") {
+      speak(J.controls.send.audio);
+      return send();
+    }
     if (state.typing && page.kind === "text") {
       state.skipped[page.field] = !state[page.field];
       readBack(page.field);
