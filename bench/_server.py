@@ -181,17 +181,24 @@ def tail(path, lines=20):
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
 
+SERVER_SPEECH = {"VOICE_WORKERS": 0, "VOICE_WHISPER": False}
+
+
 @contextlib.contextmanager
 def running_server(with_dsl=True, config=None):
     """Start run.py on a free port with a fresh instance folder; always stop it after.
 
-    config: settings for the instance's config.py, as a school would write them."""
+    config: settings for the instance's config.py, as a school would write them.
+    Unless config says otherwise, speech input is heard by one worker process and
+    without Whisper: a test run starts dozens of servers, and each would otherwise
+    spend seconds of CPU loading models that only the speech tests use (they, and
+    bench/voice.py, say what they need)."""
+    config = {**SERVER_SPEECH, **(config or {})}
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
         shared = os.environ.get(SHARED_SPEECH_CACHE)
-        if shared and "SPEECH_CACHE" not in (config or {}):
-            config = {**(config or {}), "SPEECH_CACHE": shared}
-        if config:
-            write_config(instance_path, config)
+        if shared and "SPEECH_CACHE" not in config:
+            config["SPEECH_CACHE"] = shared
+        write_config(instance_path, config)
         authenticator = Authenticator()
         if with_dsl:
             authenticator.add(DSL_EMAIL, create_dsl(instance_path))

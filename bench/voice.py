@@ -411,7 +411,9 @@ def server_figures(engine_name, vosk_model, cases, args):
     tiles = [(page, tile, text, spoken(text, LATENCY_VOICE, LATENCY_RATE, tail=1.2))
              for page, _, tile, text in (cases * (n // len(cases) + 1))[:n]]
     words = [("more", "", text, spoken(text, LATENCY_VOICE, LATENCY_RATE)) for text in SENTENCES]
-    with running_server(with_dsl=False) as server:
+    # The server as a school runs it: a worker a core, Whisper for free speech if installed.
+    with running_server(with_dsl=False, config={"VOICE_WORKERS": os.cpu_count(),
+                                                "VOICE_WHISPER": True}) as server:
         pid = server_pid(server.base_url)
         kiosk = Kiosk(server)
         try:

@@ -116,6 +116,8 @@ ESCALATION_CHECK_SECONDS = 30
 VOICE_MAX_STREAMS = 24
 # pocketsphinx's worker processes: one a core by default; 0 decodes in the server process.
 # VOICE_WORKERS = 2
+# A pupil's own words by Whisper tiny.en when it is installed; False uses pocketsphinx.
+VOICE_WHISPER = True
 VOICE_LIMITS = {}
 
 # Where things are, if not in the project and instance folders (rarely changed).

@@ -52,6 +52,9 @@ def settings(instance_path):
         # the GIL while decoding and a process uses one core; 0 decodes in the server's
         # own process.
         VOICE_WORKERS=cpu_count(),
+        # A pupil's own words by Whisper tiny.en when faster-whisper and its model are
+        # installed (requirements.txt); False keeps them to the engine of the tiles.
+        VOICE_WHISPER=True,
         SCHOOL_DAY=DEFAULT_SCHOOL_DAY,
         SCHOOL_SETTINGS={"pupils_under_13": False, "special_school": False},
         KIOSK_IDLE_SECONDS=120,

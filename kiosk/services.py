@@ -53,7 +53,7 @@ def init_app(app):
         content, symbols, error, SchoolDay.from_config(app.config["SCHOOL_DAY"]), speech,
         app.config.get("BROKER") or SocketIOBroker(socketio),
         VoiceService(app.instance_path, app.config["VOSK_MODEL"], app.config["VOICE_MAX_STREAMS"],
-                     app.config["VOICE_WORKERS"]))
+                     app.config["VOICE_WORKERS"], app.config["VOICE_WHISPER"]))
 
 
 def register_speech(speech, content):

