@@ -189,10 +189,10 @@ def running_server(with_dsl=True, config=None):
     """Start run.py on a free port with a fresh instance folder; always stop it after.
 
     config: settings for the instance's config.py, as a school would write them.
-    Unless config says otherwise, speech input is heard by one worker process and
-    without Whisper: a test run starts dozens of servers, and each would otherwise
-    spend seconds of CPU loading models that only the speech tests use (they, and
-    bench/voice.py, say what they need)."""
+    Unless config says otherwise, speech input is heard in the server's own process
+    and without Whisper: a test run starts dozens of servers, and each would otherwise
+    spend seconds of CPU starting worker processes and loading models that only the
+    speech tests use (they, and bench/voice.py, say what they need)."""
     config = {**SERVER_SPEECH, **(config or {})}
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as instance_path:
         shared = os.environ.get(SHARED_SPEECH_CACHE)

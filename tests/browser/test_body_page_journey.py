@@ -2,6 +2,7 @@
 back, hears each named, sees them on the review and sends; the DSL sees the marked
 picture on the case. Screenshots go to KIOSK_SCREENSHOTS when it is set."""
 import json
+import re
 import os
 from pathlib import Path
 
@@ -122,8 +123,12 @@ def test_a_pupil_shows_where_and_the_dsl_sees_the_marked_picture(browser, server
 
     dsl = staff_login(browser, server)
     dsl.goto("/staff/")
-    dsl.get_by_role("row").filter(has_text="Someone hurt me or touched me").get_by_role(
-        "link").first.click()
+    # The case from its dashboard row: the row's link once the dashboard has filled it
+    # in (a live update may redraw the row as it is clicked, so its address is followed).
+    link = dsl.get_by_role("row").filter(has_text="Someone hurt me or touched me").get_by_role(
+        "link").first
+    expect(link).to_have_attribute("href", re.compile(r"/staff/reports/\d+$"))
+    dsl.goto(link.get_attribute("href"))
     panel = dsl.get_by_role("region", name="Where the pupil showed on the body picture")
     expect(panel).to_contain_text("Arm; Bottom; Private parts (vulva or penis)")
     expect(panel.get_by_role("img", name="Body map, front: Arm, Arm, Private parts (vulva or "
