@@ -49,8 +49,7 @@ def own_words(engine, pcm):
 @pytest.fixture(scope="module")
 def whisper():
     engine = WhisperEngine()
-    engine.start().join()
-    assert engine.ready, engine.problem
+    assert engine.load(), engine.problem
     return engine
 
 
@@ -99,7 +98,7 @@ def test_without_faster_whisper_the_kiosk_keeps_its_other_engines(monkeypatch):
     monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import raises ImportError
     assert model_dir() is None
     engine = WhisperEngine()
-    assert engine.start().join() is None and not engine.ready
+    assert engine.load() is False and not engine.ready
     assert "not installed" in engine.problem
     with pytest.raises(VoiceUnavailable, match="not installed"):
         engine.listen(None)

@@ -13,7 +13,6 @@ listen() is refused (VoiceUnavailable) until it has loaded.
 """
 import logging
 import math
-import threading
 from importlib import metadata
 from pathlib import Path
 
@@ -52,24 +51,13 @@ class WhisperEngine:
         self.model = "tiny.en"
         self.problem = "" if self.path else "faster-whisper or its model is not installed"
         self._whisper = None
-        self._lock = threading.Lock()
-        self._thread = None
 
     @property
     def ready(self):
         return self._whisper is not None
 
-    def start(self):
-        """Load the model off the request path, once; returns the thread."""
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self.load, name="whisper-load",
-                                                daemon=True)
-                self._thread.start()
-        return self._thread
-
     def load(self):
-        """Load the model now (start() does it in the background); True when ready."""
+        """Load the model now (the voice service does, in its loading thread); True when ready."""
         if self.ready or self.path is None:
             return self.ready
         try:
